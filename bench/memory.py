@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""bench/memory.py — memory per key, ferrite-server vs Debian's redis-server.
+
+For each server in turn: start it on a free loopback port pinned to one CPU (same scheme as
+bench/run.sh: --save "" --appendonly no --bind 127.0.0.1), FLUSHALL, read INFO memory
+(used_memory, used_memory_rss), load a workload through pipelines so that both servers
+receive byte-identical commands, read INFO memory again, stop the server.  Prints
+(after - before) / N for both fields and both servers, and the ratio ferrite/redis.
+
+Run with Debian's interpreter (it sees python3-redis):
+    /usr/bin/python3 bench/memory.py [--keys N] [--workload strings] ...
+
+Adding a workload: write a function `def wl_<name>(n, batch, value_size)` that yields lists of
+commands (tuples of arguments) - one list per pipeline - and register it in WORKLOADS with the
+number of keys it creates.  Keep it deterministic: both servers must receive the same data.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import redis
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(BENCH_DIR)
+
+
+# ------------------------------------------------------------------------------ workloads
+def value_bytes(i, size):
+    """Deterministic non-numeric value of exactly `size` bytes (never int-encoded)."""
+    v = b"v%0*d" % (max(size - 1, 0), i)
+    return v[-size:] if size > 0 else b""
+
+
+def wl_strings(n, batch, value_size):
+    """N string keys key:%07d, each a `value_size`-byte value (default 10): SET key value."""
+    for start in range(0, n, batch):
+        yield [("SET", b"key:%07d" % i, value_bytes(i, value_size))
+               for i in range(start, min(start + batch, n))]
+
+
+# name -> (generator, description).  Later issues add e.g. wl_hashes / wl_sets / wl_zsets here,
+# each a function with the same signature.
+WORKLOADS = {
+    "strings": (wl_strings, "N keys key:%07d -> VALUE_SIZE-byte string (SET)"),
+}
+
+
+# ------------------------------------------------------------------------------ servers
+def free_port(taken=()):
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port != 6379 and port not in taken:
+            return port
+
+
+class Server:
+    """One server process, pinned with taskset, killed by PID on stop()."""
+
+    def __init__(self, name, binary, cpu, logdir, extra_args=()):
+        self.name, self.binary, self.cpu = name, binary, cpu
+        self.logpath = os.path.join(logdir, name + ".log")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.port = None
+
+    def start(self, taken=()):
+        self.port = free_port(taken)
+        cmd = ["taskset", "-c", str(self.cpu), self.binary, "--port", str(self.port),
+               "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + self.extra_args
+        self.log = open(self.logpath, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s (%s) exited during start-up, see %s"
+                                   % (self.name, self.binary, self.logpath))
+            try:
+                c = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=600)
+                if c.ping():
+                    self.client = c
+                    return self
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("%s did not answer PING on port %d within 10 s" % (self.name, self.port))
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+
+# ------------------------------------------------------------------------------ measuring
+def memory_info(c):
+    info = c.info("memory")
+    return {"used_memory": int(info["used_memory"]), "used_memory_rss": int(info["used_memory_rss"])}
+
+
+def measure(server, workload, n, batch, value_size, settle):
+    c = server.client
+    c.flushall()
+    time.sleep(settle)
+    before = memory_info(c)
+    gen, _ = WORKLOADS[workload]
+    t0 = time.time()
+    for cmds in gen(n, batch, value_size):
+        p = c.pipeline(transaction=False)
+        for cmd in cmds:
+            p.execute_command(*cmd)
+        p.execute()
+    load_secs = time.time() - t0
+    time.sleep(settle)
+    after = memory_info(c)
+    return {
+        "server": server.name,
+        "binary": server.binary,
+        "dbsize": c.dbsize(),
+        "load_secs": round(load_secs, 2),
+        "before": before,
+        "after": after,
+        "per_key": {k: (after[k] - before[k]) / n for k in before},
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="workloads:\n" + "\n".join(
+                                     "  %-10s %s" % (k, d) for k, (_, d) in WORKLOADS.items()))
+    ap.add_argument("-n", "--keys", type=int, default=int(os.environ.get("NKEYS", 1_000_000)),
+                    help="number of keys (env NKEYS, default 1000000)")
+    ap.add_argument("-w", "--workload", default=os.environ.get("WORKLOAD", "strings"),
+                    choices=sorted(WORKLOADS), help="workload (env WORKLOAD, default strings)")
+    ap.add_argument("--value-size", type=int, default=int(os.environ.get("VALUE_SIZE", 10)),
+                    help="value size in bytes (env VALUE_SIZE, default 10)")
+    ap.add_argument("--batch", type=int, default=10_000, help="commands per pipeline (10000)")
+    ap.add_argument("--ferrite", default=os.environ.get(
+        "FERRITE_SERVER", os.path.join(REPO_DIR, "build", "ferrite-server")),
+        help="ferrite binary (env FERRITE_SERVER)")
+    ap.add_argument("--redis", default=os.environ.get("REDIS_SERVER", "/usr/bin/redis-server"),
+                    help="reference binary (env REDIS_SERVER)")
+    ap.add_argument("--cpu", default=os.environ.get("SERVER_CPU", "0"),
+                    help="CPU list for the servers (env SERVER_CPU, default 0)")
+    ap.add_argument("--settle", type=float, default=1.0,
+                    help="seconds to wait before each INFO memory reading (default 1)")
+    ap.add_argument("--results", default=os.environ.get("RESULTS_DIR"),
+                    help="output directory (default bench/results/<timestamp>-memory)")
+    args = ap.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.keys <= 0:
+        ap.error("--keys must be positive")
+
+    for b in (args.ferrite, args.redis):
+        if not (os.path.isfile(b) and os.access(b, os.X_OK)):
+            sys.exit("memory.py: not executable: %s (build ferrite or set FERRITE_SERVER)" % b)
+    if shutil.which("taskset") is None:
+        sys.exit("memory.py: taskset not found (util-linux)")
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    outdir = args.results or os.path.join(BENCH_DIR, "results", stamp + "-memory")
+    os.makedirs(outdir, exist_ok=True)
+
+    results = []
+    # One server at a time: each gets the machine to itself.
+    for name, binary in (("ferrite", args.ferrite), ("redis", args.redis)):
+        srv = Server(name, binary, args.cpu, outdir)
+        try:
+            srv.start()
+            print("%s: pid %d, port %d, loading %d keys (%s)..."
+                  % (name, srv.proc.pid, srv.port, args.keys, args.workload), file=sys.stderr)
+            r = measure(srv, args.workload, args.keys, args.batch, args.value_size, args.settle)
+        finally:
+            srv.stop()
+        if r["dbsize"] != args.keys:
+            print("WARNING: %s DBSIZE %d != %d" % (name, r["dbsize"], args.keys), file=sys.stderr)
+        results.append(r)
+
+    f, rd = results
+    lines = [
+        "workload %s: %d keys, %d-byte values; bytes per key = (after - before) / N"
+        % (args.workload, args.keys, args.value_size),
+        "%-16s %12s %12s %10s" % ("", "ferrite", "redis", "ratio f/r"),
+    ]
+    for k in ("used_memory", "used_memory_rss"):
+        a, b = f["per_key"][k], rd["per_key"][k]
+        lines.append("%-16s %12.1f %12.1f %10s" % (k, a, b, "%.3f" % (a / b) if b else "n/a"))
+    lines.append("%-16s %12.2f %12.2f" % ("load seconds", f["load_secs"], rd["load_secs"]))
+    text = "\n".join(lines)
+    print(text)
+
+    with open(os.path.join(outdir, "memory-%s.json" % args.workload), "w") as fh:
+        json.dump({"date": datetime.datetime.now().isoformat(timespec="seconds"),
+                   "workload": args.workload, "keys": args.keys,
+                   "value_size": args.value_size, "batch": args.batch,
+                   "results": results}, fh, indent=2)
+    with open(os.path.join(outdir, "memory-%s.txt" % args.workload), "w") as fh:
+        fh.write(text + "\n")
+    print("results: %s" % outdir, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
