@@ -153,13 +153,13 @@ static void cmd_reply_categories(struct client *c, const struct cmd *cmd)
         cats[n++] = "@pubsub";
     if (cmd->flags & CMD_BLOCKING)
         cats[n++] = "@blocking";
-    cats[n++] = (cmd->flags & CMD_FAST) ? "@fast" : "@slow";
     if (strcmp(cmd->group, "string") == 0)
         cats[n++] = "@string";
     else if (strcmp(cmd->group, "generic") == 0)
         cats[n++] = "@keyspace";
     else if (strcmp(cmd->group, "connection") == 0)
         cats[n++] = "@connection";
+    cats[n++] = (cmd->flags & CMD_FAST) ? "@fast" : "@slow";
     reply_set(c, n);
     for (int i = 0; i < n; i++)
         reply_status(c, cats[i]);

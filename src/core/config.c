@@ -455,51 +455,176 @@ static const struct cfg_directive cfg_table[] = {
 #define CFG_COUNT (sizeof cfg_table / sizeof cfg_table[0])
 
 /* Redis 7.0 directives that ferrite accepts but does not act on yet: an existing
- * redis.conf must still start. Their values are kept so CONFIG GET can answer. */
-static const char *const cfg_redis_known[] = {
-    "activedefrag", "active-defrag-cycle-max", "active-defrag-cycle-min",
-    "active-defrag-ignore-bytes", "active-defrag-max-scan-fields", "active-defrag-threshold-lower",
-    "active-defrag-threshold-upper", "activerehashing", "acl-pubsub-default", "aclfile",
-    "acllog-max-len", "always-show-logo", "aof-load-truncated", "aof-rewrite-incremental-fsync",
-    "aof-timestamp-enabled", "aof-use-rdb-preamble", "appenddirname", "auto-aof-rewrite-min-size",
-    "auto-aof-rewrite-percentage", "busy-reply-threshold",
-    "cluster-allow-pubsubshard-when-down", "cluster-allow-reads-when-down",
-    "cluster-allow-replica-migration", "cluster-announce-bus-port", "cluster-announce-hostname",
-    "cluster-announce-ip", "cluster-announce-port", "cluster-announce-tls-port",
-    "cluster-config-file", "cluster-enabled", "cluster-link-sendbuf-limit",
-    "cluster-migration-barrier", "cluster-node-timeout", "cluster-port",
-    "cluster-preferred-endpoint-type", "cluster-replica-no-failover", "cluster-replica-validity-factor",
-    "cluster-require-full-coverage", "crash-log-enabled", "crash-memcheck-enabled",
-    "disable-thp", "dynamic-hz", "enable-module-command", "enable-protected-configs",
-    "hash-max-listpack-entries", "hash-max-listpack-value", "hash-max-ziplist-entries",
-    "hash-max-ziplist-value", "hll-sparse-max-bytes", "ignore-warnings", "include",
-    "io-threads-do-reads", "jemalloc-bg-thread", "latency-monitor-threshold",
-    "latency-tracking", "latency-tracking-info-percentiles", "lazyfree-lazy-eviction",
-    "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-flush",
-    "list-compress-depth", "list-max-listpack-size", "list-max-ziplist-size", "locale-collate",
-    "lua-time-limit", "masterauth", "masteruser", "maxmemory-clients", "maxmemory-eviction-tenacity",
-    "min-replicas-max-lag", "min-replicas-to-write", "min-slaves-max-lag", "min-slaves-to-write",
-    "oom-score-adj", "oom-score-adj-values", "propagation-error-behavior", "rdb-del-sync-files",
-    "rdb-key-save-delay", "rdb-save-incremental-fsync", "rdbchecksum", "rdbcompression",
-    "repl-backlog-size", "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-load",
-    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
-    "repl-ping-replica-period", "repl-ping-slave-period", "repl-timeout", "replica-announce-ip",
-    "replica-announce-port", "replica-announced", "replica-ignore-disk-write-errors",
-    "replica-ignore-maxmemory", "replica-lazy-flush", "replica-priority", "replica-serve-stale-data",
-    "replicaof", "sanitize-dump-payload", "set-max-intset-entries", "set-max-listpack-entries",
-    "set-max-listpack-value", "set-proc-title", "proc-title-template", "shutdown-on-sigint",
-    "shutdown-on-sigterm", "shutdown-timeout", "slave-announce-ip", "slave-announce-port",
-    "slave-ignore-maxmemory", "slave-lazy-flush", "slave-priority", "slave-serve-stale-data",
-    "slaveof", "stop-writes-on-bgsave-error", "stream-node-max-bytes", "stream-node-max-entries",
-    "supervised", "syslog-enabled", "syslog-facility", "syslog-ident", "tls-auth-clients",
-    "tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers", "tls-ciphersuites",
-    "tls-client-cert-file", "tls-client-key-file", "tls-client-key-file-pass", "tls-cluster",
-    "tls-dh-params-file", "tls-key-file", "tls-key-file-pass", "tls-port", "tls-prefer-server-ciphers",
-    "tls-protocols", "tls-replication", "tls-session-cache-size", "tls-session-cache-timeout",
-    "tls-session-caching", "tracking-table-max-keys", "zset-max-listpack-entries",
-    "zset-max-listpack-value", "zset-max-ziplist-entries", "zset-max-ziplist-value",
-    "rename-command", "user", "loadmodule", "bind-source-addr", "unixsocketgroup",
-    "lua-replicate-commands",
+ * redis.conf must still start, with a warning in the log. CONFIG GET reports Redis's
+ * default (or the value given), so tools that read them see what Redis would say. NULL
+ * marks directives Redis itself does not report (file-only ones and old aliases). */
+static const struct {
+    const char *name;
+    const char *redis_default;
+} cfg_redis_known[] = {
+    {"acl-pubsub-default", "resetchannels"},
+    {"aclfile", ""},
+    {"acllog-max-len", "128"},
+    {"active-defrag-cycle-max", "25"},
+    {"active-defrag-cycle-min", "1"},
+    {"active-defrag-ignore-bytes", "104857600"},
+    {"active-defrag-max-scan-fields", "1000"},
+    {"active-defrag-threshold-lower", "10"},
+    {"active-defrag-threshold-upper", "100"},
+    {"activedefrag", "no"},
+    {"activerehashing", "yes"},
+    {"always-show-logo", "no"},
+    {"aof-disable-auto-gc", "no"},
+    {"aof-load-truncated", "yes"},
+    {"aof-rewrite-incremental-fsync", "yes"},
+    {"aof-timestamp-enabled", "no"},
+    {"aof-use-rdb-preamble", "yes"},
+    {"aof_rewrite_cpulist", ""},
+    {"appenddirname", "appendonlydir"},
+    {"auto-aof-rewrite-min-size", "67108864"},
+    {"auto-aof-rewrite-percentage", "100"},
+    {"bgsave_cpulist", ""},
+    {"bind-source-addr", ""},
+    {"bio_cpulist", ""},
+    {"busy-reply-threshold", "5000"},
+    {"cluster-allow-pubsubshard-when-down", "yes"},
+    {"cluster-allow-reads-when-down", "no"},
+    {"cluster-allow-replica-migration", "yes"},
+    {"cluster-announce-bus-port", "0"},
+    {"cluster-announce-hostname", ""},
+    {"cluster-announce-ip", ""},
+    {"cluster-announce-port", "0"},
+    {"cluster-announce-tls-port", "0"},
+    {"cluster-config-file", "nodes.conf"},
+    {"cluster-enabled", "no"},
+    {"cluster-link-sendbuf-limit", "0"},
+    {"cluster-migration-barrier", "1"},
+    {"cluster-node-timeout", "15000"},
+    {"cluster-port", "0"},
+    {"cluster-preferred-endpoint-type", "ip"},
+    {"cluster-replica-no-failover", "no"},
+    {"cluster-replica-validity-factor", "10"},
+    {"cluster-require-full-coverage", "yes"},
+    {"cluster-slave-no-failover", "no"},
+    {"cluster-slave-validity-factor", "10"},
+    {"crash-log-enabled", "yes"},
+    {"crash-memcheck-enabled", "yes"},
+    {"disable-thp", "yes"},
+    {"dynamic-hz", "yes"},
+    {"enable-module-command", "no"},
+    {"enable-protected-configs", "no"},
+    {"hash-max-listpack-entries", "512"},
+    {"hash-max-listpack-value", "64"},
+    {"hash-max-ziplist-entries", "512"},
+    {"hash-max-ziplist-value", "64"},
+    {"hll-sparse-max-bytes", "3000"},
+    {"ignore-warnings", ""},
+    {"include", NULL},
+    {"io-threads-do-reads", "no"},
+    {"jemalloc-bg-thread", "yes"},
+    {"latency-monitor-threshold", "0"},
+    {"latency-tracking", "yes"},
+    {"latency-tracking-info-percentiles", "50 99 99.9"},
+    {"lazyfree-lazy-eviction", "no"},
+    {"lazyfree-lazy-expire", "no"},
+    {"lazyfree-lazy-server-del", "no"},
+    {"lazyfree-lazy-user-flush", "no"},
+    {"list-compress-depth", "0"},
+    {"list-max-listpack-size", "-2"},
+    {"list-max-ziplist-size", "-2"},
+    {"loadmodule", NULL},
+    {"locale-collate", NULL},
+    {"lua-replicate-commands", NULL},
+    {"lua-time-limit", "5000"},
+    {"masterauth", ""},
+    {"masteruser", ""},
+    {"maxmemory-clients", "0"},
+    {"maxmemory-eviction-tenacity", "10"},
+    {"min-replicas-max-lag", "10"},
+    {"min-replicas-to-write", "0"},
+    {"min-slaves-max-lag", "10"},
+    {"min-slaves-to-write", "0"},
+    {"no-appendfsync-on-rewrite", "no"},
+    {"oom-score-adj", "no"},
+    {"oom-score-adj-values", "0 200 800"},
+    {"proc-title-template", "{title} {listen-addr} {server-mode}"},
+    {"propagation-error-behavior", "ignore"},
+    {"rdb-del-sync-files", "no"},
+    {"rdb-key-save-delay", NULL},
+    {"rdb-save-incremental-fsync", "yes"},
+    {"rdbchecksum", "yes"},
+    {"rdbcompression", "yes"},
+    {"rename-command", NULL},
+    {"repl-backlog-size", "1048576"},
+    {"repl-backlog-ttl", "3600"},
+    {"repl-disable-tcp-nodelay", "no"},
+    {"repl-diskless-load", "disabled"},
+    {"repl-diskless-sync", "yes"},
+    {"repl-diskless-sync-delay", "5"},
+    {"repl-diskless-sync-max-replicas", "0"},
+    {"repl-ping-replica-period", "10"},
+    {"repl-ping-slave-period", "10"},
+    {"repl-timeout", "60"},
+    {"replica-announce-ip", ""},
+    {"replica-announce-port", "0"},
+    {"replica-announced", "yes"},
+    {"replica-ignore-disk-write-errors", "no"},
+    {"replica-ignore-maxmemory", "yes"},
+    {"replica-lazy-flush", "no"},
+    {"replica-priority", "100"},
+    {"replica-serve-stale-data", "yes"},
+    {"replicaof", ""},
+    {"sanitize-dump-payload", "no"},
+    {"server_cpulist", ""},
+    {"set-max-intset-entries", "512"},
+    {"set-max-listpack-entries", NULL},
+    {"set-max-listpack-value", NULL},
+    {"set-proc-title", "yes"},
+    {"shutdown-on-sigint", "default"},
+    {"shutdown-on-sigterm", "default"},
+    {"shutdown-timeout", "10"},
+    {"slave-announce-ip", ""},
+    {"slave-announce-port", "0"},
+    {"slave-ignore-maxmemory", "yes"},
+    {"slave-lazy-flush", "no"},
+    {"slave-priority", "100"},
+    {"slave-serve-stale-data", "yes"},
+    {"slaveof", ""},
+    {"socket-mark-id", "0"},
+    {"stop-writes-on-bgsave-error", "yes"},
+    {"stream-node-max-bytes", "4096"},
+    {"stream-node-max-entries", "100"},
+    {"supervised", "no"},
+    {"syslog-enabled", "no"},
+    {"syslog-facility", "local0"},
+    {"syslog-ident", "redis"},
+    {"tls-auth-clients", "yes"},
+    {"tls-ca-cert-dir", ""},
+    {"tls-ca-cert-file", ""},
+    {"tls-cert-file", ""},
+    {"tls-ciphers", ""},
+    {"tls-ciphersuites", ""},
+    {"tls-client-cert-file", ""},
+    {"tls-client-key-file", ""},
+    {"tls-client-key-file-pass", ""},
+    {"tls-cluster", "no"},
+    {"tls-dh-params-file", ""},
+    {"tls-key-file", ""},
+    {"tls-key-file-pass", ""},
+    {"tls-port", "0"},
+    {"tls-prefer-server-ciphers", "no"},
+    {"tls-protocols", ""},
+    {"tls-replication", "no"},
+    {"tls-session-cache-size", "20480"},
+    {"tls-session-cache-timeout", "300"},
+    {"tls-session-caching", "yes"},
+    {"tracking-table-max-keys", "1000000"},
+    {"unixsocketgroup", NULL},
+    {"user", NULL},
+    {"zset-max-listpack-entries", "128"},
+    {"zset-max-listpack-value", "64"},
+    {"zset-max-ziplist-entries", "128"},
+    {"zset-max-ziplist-value", "64"},
 };
 #define CFG_KNOWN_COUNT (sizeof cfg_redis_known / sizeof cfg_redis_known[0])
 
@@ -518,7 +643,7 @@ static const struct cfg_directive *cfg_find(const char *name)
 static int cfg_find_known(const char *name)
 {
     for (size_t i = 0; i < CFG_KNOWN_COUNT; i++)
-        if (strcasecmp(cfg_redis_known[i], name) == 0)
+        if (strcasecmp(cfg_redis_known[i].name, name) == 0)
             return (int)i;
     return -1;
 }
@@ -728,13 +853,13 @@ static void config_reply_matches(struct client *c, const char *pat, size_t plen,
     }
     for (size_t i = 0; i < CFG_KNOWN_COUNT; i++) {
         size_t slot = CFG_COUNT * 2 + i;
-        if (!cfg_known_values[i] || seen[slot])
-            continue;
-        if (!glob_match(pat, plen, cfg_redis_known[i], strlen(cfg_redis_known[i]), true))
+        const char *name = cfg_redis_known[i].name;
+        const char *value = cfg_known_values[i] ? cfg_known_values[i] : cfg_redis_known[i].redis_default;
+        if (!value || seen[slot] || !glob_match(pat, plen, name, strlen(name), true))
             continue;
         seen[slot] = true;
-        reply_bulk_cstr(c, cfg_redis_known[i]);
-        reply_bulk_cstr(c, cfg_known_values[i]);
+        reply_bulk_cstr(c, name);
+        reply_bulk_cstr(c, value);
         (*n)++;
     }
 }
@@ -882,7 +1007,15 @@ static void config_rewrite_line(const struct cfg_directive *d, struct sbuf *out)
     cfg_format_value(d, &val);
     sbuf_cat(out, d->name);
     sbuf_cat(out, " ");
-    if (d->flags & CFG_MULTI_ARG && val.len)
+    bool plain = val.len > 0;
+    for (size_t i = 0; i < val.len && plain; i++) {
+        unsigned char ch = (unsigned char)val.data[i];
+        plain = ch > ' ' && ch < 0x7f && ch != '"' && ch != '\'' && ch != '\\';
+        /* A list directive keeps its blanks: they separate its arguments. */
+        if (ch == ' ' && (d->flags & CFG_MULTI_ARG))
+            plain = true;
+    }
+    if (plain)
         sbuf_catlen(out, val.data, val.len);
     else
         sbuf_catrepr(out, val.data, val.len);

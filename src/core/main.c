@@ -92,13 +92,11 @@ int main(int argc, char **argv)
             (int)getpid(), FERRITE_VERSION);
     if (!config_path)
         log_msg(LOG_WARNING, "Warning: no config file specified, using the default config.");
+    if (server_init() < 0)
+        return 1;
+    /* Written once we listen, so whoever waits for the file can connect right away. */
     if (srv.cfg.daemonize || srv.cfg.pidfile)
         main_write_pidfile();
-    if (server_init() < 0) {
-        if (srv.cfg.pidfile)
-            unlink(srv.cfg.pidfile);
-        return 1;
-    }
     server_run();
     return 0;
 }

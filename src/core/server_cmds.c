@@ -271,6 +271,7 @@ void cmd_debug(struct client *c)
                  (unsigned)kv->lru, db_idle_seconds(kv));
         reply_status(c, line);
     } else {
-        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try DEBUG HELP.", sub->ptr);
+        reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. "
+                        "Try DEBUG HELP.", sub->ptr);
     }
 }

@@ -272,8 +272,10 @@ struct kv *db_random_key(struct db *db)
 static bool db_expire_rounds(struct db *db, long long deadline_us)
 {
     for (;;) {
-        if (db->nvolatile == 0)
+        if (db->nvolatile == 0) {
+            db->avg_ttl = 0;
             return true;
+        }
         size_t sample = db->nvolatile < DB_EXPIRE_SAMPLE ? db->nvolatile : DB_EXPIRE_SAMPLE;
         size_t expired = 0, live = 0;
         long long ttl_sum = 0;

@@ -190,17 +190,18 @@ static enum resp_status resp_parse_multibulk(struct resp_request *r, char *buf, 
         if (r->bulk_len < 0) {
             if (r->pos >= len)
                 return RESP_INCOMPLETE;
-            if (buf[r->pos] != '$') {
-                /* Redis quotes the offending byte raw in this message. */
-                snprintf(r->error_buf, sizeof r->error_buf,
-                         "Protocol error: expected '$', got '%c'", buf[r->pos]);
-                return resp_fail(r, r->error_buf);
-            }
+            /* Like Redis, wait for the whole header line before judging its first byte. */
+            char first = buf[r->pos];
             long long blen = 0;
             st = resp_read_header(r, buf, len, &blen, &valid,
                                   "Protocol error: too big bulk count string");
             if (st != RESP_DONE)
                 return st;
+            if (first != '$') {
+                snprintf(r->error_buf, sizeof r->error_buf,
+                         "Protocol error: expected '$', got '%c'", first);
+                return resp_fail(r, r->error_buf);
+            }
             if (!valid || blen < 0 || blen > lim->max_bulk_len)
                 return resp_fail(r, "Protocol error: invalid bulk length");
             if (lim->unauthenticated && blen > RESP_UNAUTH_MAX_BULK)
