@@ -22,6 +22,7 @@
 #include "../util/sbuf.h"
 #include "config.h"
 #include "log.h"
+#include "multi.h"
 #include "slowlog.h"
 
 struct server srv;
@@ -418,30 +419,56 @@ static struct cmd *server_check_command(struct client *c)
     return cmd;
 }
 
+/* After a write, every key named by the command's key positions counts as modified for
+ * WATCH. Commands that touch keys outside their key positions (MOVE and COPY to another
+ * database, FLUSH*, SWAPDB) signal those themselves. */
+static void server_signal_written_keys(struct client *c, const struct cmd *cmd)
+{
+    if (cmd->first_key <= 0)
+        return;
+    int last = cmd->last_key < 0 ? c->argc + cmd->last_key : cmd->last_key;
+    for (int i = cmd->first_key; i <= last && i < c->argc; i += cmd->key_step)
+        multi_touch_key(c->db, c->argv[i].ptr, c->argv[i].len);
+}
+
+void server_call(struct client *c, struct cmd *cmd)
+{
+    c->cmd = cmd;
+    c->lastcmd = cmd;
+    c->call_errors = 0;
+    srv.current = c;
+    long long dirty_before = srv.dirty;
+    long long start = ev_monotonic_us();
+    srv.cmd_time_ms = server_unix_ms();
+    cmd->proc(c);
+    long long duration = ev_monotonic_us() - start;
+    srv.current = NULL;
+    cmd->calls++;
+    cmd->usec += duration;
+    if (c->call_errors)
+        cmd->failed_calls++;
+    srv.stats.commands_processed++;
+    if ((cmd->flags & CMD_WRITE) && srv.dirty != dirty_before)
+        server_signal_written_keys(c, cmd);
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG))
+        slowlog_consider(srv.slowlog, c, duration);
+    c->cmd = NULL;
+}
+
 void server_execute(struct client *c)
 {
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
         c->flags = (c->flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP;
     }
     struct cmd *cmd = server_check_command(c);
-    if (cmd) {
-        c->cmd = cmd;
-        c->lastcmd = cmd;
-        c->call_errors = 0;
-        srv.current = c;
-        long long start = ev_monotonic_us();
-        srv.cmd_time_ms = server_unix_ms();
-        cmd->proc(c);
-        long long duration = ev_monotonic_us() - start;
-        srv.current = NULL;
-        cmd->calls++;
-        cmd->usec += duration;
-        if (c->call_errors)
-            cmd->failed_calls++;
-        srv.stats.commands_processed++;
-        if (!(cmd->flags & CMD_SKIP_SLOWLOG))
-            slowlog_consider(srv.slowlog, c, duration);
-        c->cmd = NULL;
+    if (!cmd) {
+        /* A rejected command inside MULTI dooms the whole transaction. */
+        multi_flag_error(c);
+    } else if (multi_active(c) && !multi_runs_immediately(cmd)) {
+        multi_queue(c, cmd);
+        reply_raw(c, "+QUEUED\r\n", 9);
+    } else {
+        server_call(c, cmd);
     }
     c->flags &= ~CLIENT_REPLY_SKIP;
     c->last_interaction = server_unix_ms();

@@ -194,8 +194,12 @@ void server_run(void);
  * required save failed (shutdown then does not happen, as in Redis). */
 int server_prepare_shutdown(bool save, bool nosave);
 
-/* Executes the client's parsed command (c->argv): lookup, arity, auth, call, stats. */
+/* Executes the client's parsed command (c->argv): lookup, arity, auth, MULTI queuing,
+ * then server_call. */
 void server_execute(struct client *c);
+/* Runs an already checked command with timing, statistics, slowlog and WATCH signalling. */
+struct cmd;
+void server_call(struct client *c, struct cmd *cmd);
 /* Unix time in ms, µs. */
 long long server_unix_ms(void);
 long long server_unix_us(void);

@@ -11,6 +11,7 @@
 #include "../util/mem.h"
 #include "../util/num.h"
 #include "log.h"
+#include "multi.h"
 #include "server.h"
 
 void cmd_ping(struct client *c)
@@ -38,6 +39,7 @@ void cmd_quit(struct client *c)
 
 void cmd_reset(struct client *c)
 {
+    multi_reset_client(c);
     c->resp = 2;
     c->db = db_get(0);
     mem_free(c->name);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/multi.h"
 #include "../core/server.h"
 #include "../ev/ev.h"
 #include "../util/mem.h"
@@ -141,6 +142,7 @@ bool db_is_expired(const struct kv *kv)
 static void db_expire_entry(struct db *db, struct kv *kv)
 {
     srv.stats.expired_keys++;
+    multi_touch_key(db, kv_key(kv), kv->keylen);
     db_delete(db, kv_key(kv), kv->keylen);
 }
 

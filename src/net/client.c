@@ -9,6 +9,7 @@
 
 #include "../cmd/cmd.h"
 #include "../core/log.h"
+#include "../core/multi.h"
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
@@ -172,6 +173,7 @@ void client_free(struct client *c)
         close(c->fd);
     }
     client_unlink_pending(c);
+    multi_reset_client(c);
     if (!(c->flags & CLIENT_FAKE)) {
         if (c->prev)
             c->prev->next = c->next;

@@ -18,6 +18,8 @@
 struct ev_loop;
 struct db;
 struct cmd;
+struct multi_state;
+struct watch_ref;
 
 /* One argument of the current command; points into the query buffer (or, for queued or
  * blocked commands, into memory the client owns). ptr[len] is always '\0', so an argument
@@ -42,6 +44,7 @@ enum client_flag {
     CLIENT_NO_EVICT = 1 << 8,
     CLIENT_EXECUTING = 1 << 9,         /* inside its read handler: free it later, not now */
     CLIENT_FAKE = 1 << 10,             /* no socket (loading, scripts): replies discarded */
+    CLIENT_DIRTY_CAS = 1 << 11,        /* a WATCHed key changed: EXEC will fail */
 };
 
 /* Output-buffer limit classes of client-output-buffer-limit. */
@@ -76,6 +79,9 @@ struct client {
     const struct cmd *cmd;       /* command being executed */
     const struct cmd *lastcmd;   /* last command executed, for CLIENT LIST */
     unsigned call_errors;        /* errors replied during the current call */
+    struct multi_state *multi;   /* queued commands after MULTI; NULL otherwise */
+    struct watch_ref *watched;   /* keys this client WATCHes; owned array */
+    size_t nwatched;
 
     struct reply_queue out;
     long long obuf_soft_since;   /* ms when the soft output limit was first exceeded, 0 if not */
