@@ -439,7 +439,6 @@ void server_call(struct client *c, struct cmd *cmd)
     srv.current = c;
     long long dirty_before = srv.dirty;
     long long start = ev_monotonic_us();
-    srv.cmd_time_ms = server_unix_ms();
     cmd->proc(c);
     long long duration = ev_monotonic_us() - start;
     srv.current = NULL;
@@ -471,5 +470,5 @@ void server_execute(struct client *c)
         server_call(c, cmd);
     }
     c->flags &= ~CLIENT_REPLY_SKIP;
-    c->last_interaction = server_unix_ms();
+    c->last_interaction = srv.cmd_time_ms;
 }

@@ -173,7 +173,8 @@ struct server {
 
     char run_id[41];
     long long start_ms;         /* unix ms at start */
-    long long cmd_time_ms;      /* unix ms cached for the current command */
+    long long cmd_time_ms;      /* unix ms, read once per batch of commands from one client:
+                                 * expiry decisions within a pipeline share one clock */
     uint32_t lru_clock;         /* seconds, 24 bits, for OBJECT IDLETIME */
     long long cron_loops;
     long long stat_peak_memory;

@@ -372,7 +372,8 @@ static void client_on_readable(struct ev_loop *loop, int fd, void *data, int mas
     c->qlen += (size_t)n;
     if (c->qlen > c->qpeak)
         c->qpeak = c->qlen;
-    c->last_interaction = server_unix_ms();
+    srv.cmd_time_ms = server_unix_ms();
+    c->last_interaction = srv.cmd_time_ms;
     srv.stats.net_input_bytes += n;
     srv.stats.io_reads_processed++;
     if (srv.cfg.client_query_buffer_limit &&
