@@ -163,6 +163,7 @@ struct server {
     struct client *clients;     /* all connected clients, newest first */
     size_t nclients;
     struct client *pending_writes;
+    struct client *closing;     /* clients to free at the next safe point */
     uint64_t next_client_id;
     struct client *current;     /* client whose command is executing, or NULL */
 
@@ -175,6 +176,7 @@ struct server {
     long long start_ms;         /* unix ms at start */
     long long cmd_time_ms;      /* unix ms, read once per batch of commands from one client:
                                  * expiry decisions within a pipeline share one clock */
+    long long call_clock_us;    /* monotonic µs when the next command started */
     uint32_t lru_clock;         /* seconds, 24 bits, for OBJECT IDLETIME */
     long long cron_loops;
     long long stat_peak_memory;

@@ -163,7 +163,7 @@ static void client_unlink_pending(struct client *c)
 void client_free(struct client *c)
 {
     if (c->flags & CLIENT_EXECUTING) {
-        c->flags |= CLIENT_CLOSE_ASAP;
+        client_close_async(c);
         return;
     }
     if (srv.current == c)
@@ -173,6 +173,14 @@ void client_free(struct client *c)
         close(c->fd);
     }
     client_unlink_pending(c);
+    if (c->flags & CLIENT_CLOSE_ASAP) {
+        for (struct client **link = &srv.closing; *link; link = &(*link)->close_next) {
+            if (*link == c) {
+                *link = c->close_next;
+                break;
+            }
+        }
+    }
     multi_reset_client(c);
     if (!(c->flags & CLIENT_FAKE)) {
         if (c->prev)
@@ -188,17 +196,19 @@ void client_free(struct client *c)
 
 void client_close_async(struct client *c)
 {
+    if (c->flags & CLIENT_CLOSE_ASAP)
+        return;
     c->flags |= CLIENT_CLOSE_ASAP;
+    c->close_next = srv.closing;
+    srv.closing = c;
 }
 
 void client_free_closing(void)
 {
-    struct client *c = srv.clients;
-    while (c) {
-        struct client *next = c->next;
-        if (c->flags & CLIENT_CLOSE_ASAP)
-            client_free(c);
-        c = next;
+    while (srv.closing) {
+        struct client *c = srv.closing;
+        srv.closing = c->close_next;
+        client_free(c);
     }
 }
 
@@ -347,6 +357,8 @@ static void client_on_readable(struct ev_loop *loop, int fd, void *data, int mas
     (void)loop;
     (void)mask;
     struct client *c = data;
+    if (c->flags & CLIENT_CLOSE_ASAP)
+        return; /* freed before the loop sleeps; its input no longer matters */
     size_t want = client_read_size(c);
     if (c->qcap - c->qlen < want) {
         size_t cap = c->qcap ? c->qcap : CLIENT_READ_CHUNK;
@@ -373,6 +385,7 @@ static void client_on_readable(struct ev_loop *loop, int fd, void *data, int mas
     if (c->qlen > c->qpeak)
         c->qpeak = c->qlen;
     srv.cmd_time_ms = server_unix_ms();
+    srv.call_clock_us = ev_monotonic_us();
     c->last_interaction = srv.cmd_time_ms;
     srv.stats.net_input_bytes += n;
     srv.stats.io_reads_processed++;
@@ -389,8 +402,6 @@ static void client_on_readable(struct ev_loop *loop, int fd, void *data, int mas
     c->flags |= CLIENT_EXECUTING;
     client_process_input(c);
     c->flags &= ~CLIENT_EXECUTING;
-    if (c->flags & CLIENT_CLOSE_ASAP)
-        client_free(c);
 }
 
 /* ---- writing ---- */

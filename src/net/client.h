@@ -92,6 +92,7 @@ struct client {
     struct client *prev;         /* server-wide list of all clients */
     struct client *next;
     struct client *pending_next; /* pending-write list, valid while CLIENT_PENDING_WRITE */
+    struct client *close_next;   /* closing list, valid while CLIENT_CLOSE_ASAP */
 };
 
 /* Accepts connections from a listening socket (an ev_file_cb). */
