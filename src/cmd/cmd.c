@@ -8,12 +8,16 @@
 #include "../proto/reply.h"
 #include "../util/glob.h"
 #include "../util/mem.h"
+#include "cmd_docs.h"
 
 static struct cmd cmd_table[] = {
-#define CMD(func, name, arity, flags, fk, lk, step, group, since, summary) \
-    {name, name, cmd_##func, arity, flags, fk, lk, step, group, since, summary, NULL, NULL, NULL, 0, 0, 0, 0, 0},
-#define CONTAINER(name, arity, flags, group, since, summary) \
-    {name, name, NULL, arity, flags, 0, 0, 0, group, since, summary, NULL, NULL, NULL, 0, 0, 0, 0, 0},
+/* Parameters are abbreviated so that they do not collide with the field designators. */
+#define CMD(func, nm, ar, fl, fk, lk, step, grp, ver, sum) \
+    {.name = nm, .fullname = nm, .proc = cmd_##func, .arity = ar, .flags = fl, .first_key = fk, \
+     .last_key = lk, .key_step = step, .group = grp, .since = ver, .summary = sum},
+#define CONTAINER(nm, ar, fl, grp, ver, sum) \
+    {.name = nm, .fullname = nm, .arity = ar, .flags = fl, .group = grp, .since = ver, \
+     .summary = sum},
 #define SUB(parent, func, name, arity, flags, fk, lk, step, since, summary)
 #include "commands.def"
 #undef CMD
@@ -24,8 +28,10 @@ static struct cmd cmd_table[] = {
 static struct cmd cmd_subtable[] = {
 #define CMD(func, name, arity, flags, fk, lk, step, group, since, summary)
 #define CONTAINER(name, arity, flags, group, since, summary)
-#define SUB(parent, func, name, arity, flags, fk, lk, step, since, summary) \
-    {name, parent "|" name, cmd_##func, arity, flags, fk, lk, step, NULL, since, summary, parent, NULL, NULL, 0, 0, 0, 0, 0},
+#define SUB(parent, func, nm, ar, fl, fk, lk, step, ver, sum) \
+    {.name = nm, .fullname = parent "|" nm, .proc = cmd_##func, .arity = ar, .flags = fl, \
+     .first_key = fk, .last_key = lk, .key_step = step, .since = ver, .summary = sum, \
+     .parent_name = parent},
 #include "commands.def"
 #undef CMD
 #undef CONTAINER
@@ -74,6 +80,7 @@ void cmd_table_init(void)
             }
         }
     }
+    cmd__docs_init();
 }
 
 struct cmd *cmd_lookup(const char *name, size_t len)
@@ -252,32 +259,13 @@ void cmd_command_info(struct client *c)
         cmd_reply_info(c, cmd_lookup_fullname(c->argv[i].ptr, c->argv[i].len));
 }
 
-static void cmd_reply_docs(struct client *c, const struct cmd *cmd)
-{
-    reply_map(c, cmd->nsubcmds ? 4 : 3);
-    reply_bulk_cstr(c, "summary");
-    reply_bulk_cstr(c, cmd->summary);
-    reply_bulk_cstr(c, "since");
-    reply_bulk_cstr(c, cmd->since);
-    reply_bulk_cstr(c, "group");
-    reply_bulk_cstr(c, cmd->group);
-    if (cmd->nsubcmds) {
-        reply_bulk_cstr(c, "subcommands");
-        reply_map(c, cmd->nsubcmds);
-        for (int i = 0; i < cmd->nsubcmds; i++) {
-            reply_bulk_cstr(c, cmd->subcmds[i]->fullname);
-            cmd_reply_docs(c, cmd->subcmds[i]);
-        }
-    }
-}
-
 void cmd_command_docs(struct client *c)
 {
     if (c->argc == 2) {
         reply_map(c, (long long)CMD_COUNT);
         for (size_t i = 0; i < CMD_COUNT; i++) {
             reply_bulk_cstr(c, cmd_table[i].fullname);
-            cmd_reply_docs(c, &cmd_table[i]);
+            cmd__docs_reply(c, &cmd_table[i]);
         }
         return;
     }
@@ -289,7 +277,7 @@ void cmd_command_docs(struct client *c)
         if (!cmd)
             continue;
         reply_bulk_cstr(c, cmd->fullname);
-        cmd_reply_docs(c, cmd);
+        cmd__docs_reply(c, cmd);
         n++;
     }
     reply_set_deferred_map(c, d, n);

@@ -29,6 +29,8 @@ enum cmd_flag {
 
 typedef void cmd_proc(struct client *c);
 
+struct cmd_doc; /* COMMAND DOCS details, private to the cmd module (cmd_docs.c) */
+
 struct cmd {
     const char *name;         /* lowercase; a subcommand's own name ("get") */
     const char *fullname;     /* "get", or "config|get" for a subcommand */
@@ -45,6 +47,7 @@ struct cmd {
     struct cmd *parent;
     struct cmd **subcmds;     /* owned array, NULL-terminated; NULL if none */
     int nsubcmds;
+    const struct cmd_doc *doc; /* its row of command_docs.def; NULL if it has none */
     /* Statistics for INFO commandstats; cleared by CONFIG RESETSTAT. */
     long long calls;
     long long usec;
