@@ -74,6 +74,11 @@ bool multi_active(const struct client *c)
     return c->multi != NULL;
 }
 
+int multi_queued_count(const struct client *c)
+{
+    return c->multi ? c->multi->count : -1;
+}
+
 bool multi_runs_immediately(const struct cmd *cmd)
 {
     cmd_proc *p = cmd->proc;

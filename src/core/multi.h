@@ -21,6 +21,8 @@ bool multi_runs_immediately(const struct cmd *cmd);
 void multi_queue(struct client *c, const struct cmd *cmd);
 /* Marks the transaction failed: a queued command was rejected, EXEC will refuse. */
 void multi_flag_error(struct client *c);
+/* Commands queued so far (CLIENT LIST multi=). */
+int multi_queued_count(const struct client *c);
 /* Drops the queue and every WATCH of the client (DISCARD, RESET, disconnect). */
 void multi_reset_client(struct client *c);
 

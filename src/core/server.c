@@ -23,6 +23,7 @@
 #include "config.h"
 #include "log.h"
 #include "multi.h"
+#include "pubsub.h"
 #include "slowlog.h"
 
 struct server srv;
@@ -408,6 +409,12 @@ static struct cmd *server_check_command(struct client *c)
                      "to \"local\", you can run it from a local connection, otherwise you need "
                      "to set this option in the configuration file, and then restart the server.",
                      cmd->name[0] == 'd' ? "DEBUG" : "MODULE");
+        return NULL;
+    }
+    if (!pubsub_allowed_in_context(c, cmd)) {
+        cmd->rejected_calls++;
+        reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                     "PING / QUIT / RESET are allowed in this context", cmd->fullname);
         return NULL;
     }
     if (srv.cfg.maxmemory && (cmd->flags & CMD_DENYOOM) &&

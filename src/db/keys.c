@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "db.h"
+#include "../cmd/cmd.h"
+#include "../core/multi.h"
 #include "../core/server.h"
 #include "../net/client.h"
 #include "../proto/reply.h"
@@ -336,6 +338,8 @@ void cmd_move(struct client *c)
         return;
     }
     db_add(dst, db_unlink(c->db, key->ptr, key->len));
+    /* The call path signals WATCH for the key positions in c->db only. */
+    multi_touch_key(dst, key->ptr, key->len);
     server_dirty(1);
     reply_integer(c, 1);
 }
@@ -384,6 +388,9 @@ void cmd_copy(struct client *c)
     if (dst_exists)
         db_delete(dst_db, dst->ptr, dst->len);
     db_add(dst_db, copy);
+    /* The call path signals WATCH for the key positions in c->db only. */
+    if (dst_db != c->db)
+        multi_touch_key(dst_db, dst->ptr, dst->len);
     server_dirty(1);
     reply_integer(c, 1);
 }
@@ -722,9 +729,16 @@ void cmd_swapdb(struct client *c)
         reply_error(c, KEYS_ERR_DB_RANGE);
         return;
     }
-    /* Clients hold database pointers, so the contents move, not the structs. */
-    if (a != b)
+    if (a != b) {
+        /* A watched key changes if it exists on either side of the swap: touching each
+         * database before and after covers both. */
+        multi_touch_db(a);
+        multi_touch_db(b);
+        /* Clients hold database pointers, so the contents move, not the structs. */
         db_swap(a, b);
+        multi_touch_db(a);
+        multi_touch_db(b);
+    }
     /* Counted even when both indexes are equal, as Redis does. */
     server_dirty(1);
     reply_ok(c);
@@ -750,6 +764,13 @@ static void keys_flush_generic(struct client *c, struct db *db)
 {
     if (keys_flush_mode_or_reply(c) < 0)
         return;
+    /* WATCH must see the keys that are about to vanish, so touch while they exist. */
+    if (db) {
+        multi_touch_db(db);
+    } else {
+        for (int i = 0; i < srv.cfg.databases; i++)
+            multi_touch_db(db_get(i));
+    }
     server_dirty(db_flush(db));
     reply_ok(c);
 }
