@@ -683,6 +683,7 @@ void config_init_defaults(void)
         char *empty[] = {line, NULL};
         if (argc == 0) { /* an empty default such as "" */
             line[0] = '\0';
+            mem_free(argv);
             argv = mem_alloc(sizeof(char *) * 2);
             memcpy(argv, empty, sizeof empty);
             argc = 1;

@@ -13,6 +13,7 @@
 #include "../util/mem.h"
 #include "../util/sbuf.h"
 #include "config.h"
+#include "pubsub.h"
 #include "server.h"
 
 static void info_human_bytes(char *buf, size_t len, long long n)
@@ -198,8 +199,8 @@ static void info_stats(struct sbuf *o)
                 "evicted_clients:0\r\n"
                 "keyspace_hits:%lld\r\n"
                 "keyspace_misses:%lld\r\n"
-                "pubsub_channels:0\r\n"
-                "pubsub_patterns:0\r\n"
+                "pubsub_channels:%zu\r\n"
+                "pubsub_patterns:%zu\r\n"
                 "latest_fork_usec:0\r\n"
                 "total_forks:0\r\n"
                 "migrate_cached_sockets:0\r\n"
@@ -225,7 +226,7 @@ static void info_stats(struct sbuf *o)
                 info_avg_samples(s->input_samples) / 1024.0,
                 info_avg_samples(s->output_samples) / 1024.0, s->rejected_connections,
                 s->expired_keys, s->evicted_keys, s->keyspace_hits, s->keyspace_misses,
-                s->unexpected_error_replies, s->total_error_replies, s->io_reads_processed,
+                pubsub_channel_count(), pubsub_pattern_count(), s->unexpected_error_replies, s->total_error_replies, s->io_reads_processed,
                 s->io_writes_processed, s->client_qbuf_limit_disconnections,
                 s->client_outbuf_limit_disconnections);
 }

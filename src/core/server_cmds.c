@@ -12,6 +12,7 @@
 #include "../util/num.h"
 #include "log.h"
 #include "multi.h"
+#include "pubsub.h"
 #include "server.h"
 
 void cmd_ping(struct client *c)
@@ -20,10 +21,16 @@ void cmd_ping(struct client *c)
         reply_error_arity(c, "ping");
         return;
     }
-    if (c->argc == 2)
+    if (c->resp < 3 && pubsub_count(c)) {
+        /* A RESP2 subscriber reads only arrays, so PING answers in that shape. */
+        reply_array(c, 2);
+        reply_bulk(c, "pong", 4);
+        reply_bulk(c, c->argc == 2 ? c->argv[1].ptr : "", c->argc == 2 ? c->argv[1].len : 0);
+    } else if (c->argc == 2) {
         reply_bulk(c, c->argv[1].ptr, c->argv[1].len);
-    else
+    } else {
         reply_raw(c, "+PONG\r\n", 7);
+    }
 }
 
 void cmd_echo(struct client *c)
@@ -40,6 +47,7 @@ void cmd_quit(struct client *c)
 void cmd_reset(struct client *c)
 {
     multi_reset_client(c);
+    pubsub_unsubscribe_all(c);
     c->resp = 2;
     c->db = db_get(0);
     mem_free(c->name);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/multi.h"
+#include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../ev/ev.h"
 #include "../util/mem.h"
@@ -143,6 +144,7 @@ static void db_expire_entry(struct db *db, struct kv *kv)
 {
     srv.stats.expired_keys++;
     multi_touch_key(db, kv_key(kv), kv->keylen);
+    pubsub_notify_keyspace(NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen, db->id);
     db_delete(db, kv_key(kv), kv->keylen);
 }
 

@@ -10,6 +10,7 @@
 #include "../cmd/cmd.h"
 #include "../core/log.h"
 #include "../core/multi.h"
+#include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
@@ -182,6 +183,7 @@ void client_free(struct client *c)
         }
     }
     multi_reset_client(c);
+    pubsub_unsubscribe_all(c);
     if (!(c->flags & CLIENT_FAKE)) {
         if (c->prev)
             c->prev->next = c->next;
@@ -219,8 +221,7 @@ bool client_accepts_reply(const struct client *c)
 
 enum client_class client_class_of(const struct client *c)
 {
-    (void)c;
-    return CLIENT_CLASS_NORMAL;
+    return pubsub_count(c) ? CLIENT_CLASS_PUBSUB : CLIENT_CLASS_NORMAL;
 }
 
 /* Enforces client-output-buffer-limit for the client's class. */
@@ -556,6 +557,10 @@ void client_describe(const struct client *c, struct sbuf *out)
         flags[nf++] = 'U';
     if (c->flags & CLIENT_NO_EVICT)
         flags[nf++] = 'e';
+    if (pubsub_count(c))
+        flags[nf++] = 'P';
+    if (c->multi)
+        flags[nf++] = 'x';
     if (nf == 0)
         flags[nf++] = 'N';
     flags[nf] = '\0';
@@ -570,12 +575,13 @@ void client_describe(const struct client *c, struct sbuf *out)
     const struct reply_block *tail = c->out.tail;
     sbuf_catfmt(out,
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d "
-                "sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+                "sub=%zu psub=%zu ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu "
                 "multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu "
                 "events=%s cmd=%s user=default redir=-1 resp=%d",
                 (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
                 (now - c->ctime) / 1000, (now - c->last_interaction) / 1000, flags,
-                db_id(c->db), c->qlen - c->qpos, c->qcap - c->qlen, (size_t)0,
+                db_id(c->db), c->nsub_channels, c->nsub_patterns,
+                c->multi ? multi_queued_count(c) : -1, c->qlen - c->qpos, c->qcap - c->qlen, (size_t)0,
                 c->qcap, c->qpeak, tail ? tail->used : 0, client_obuf_blocks(c),
                 c->out.bytes, client_total_memory(c), ev,
                 c->lastcmd ? cmd_fullname(c->lastcmd) : "NULL", c->resp);

@@ -20,6 +20,7 @@ struct db;
 struct cmd;
 struct multi_state;
 struct watch_ref;
+struct pubsub_entry;
 
 /* One argument of the current command; points into the query buffer (or, for queued or
  * blocked commands, into memory the client owns). ptr[len] is always '\0', so an argument
@@ -82,6 +83,10 @@ struct client {
     struct multi_state *multi;   /* queued commands after MULTI; NULL otherwise */
     struct watch_ref *watched;   /* keys this client WATCHes; owned array */
     size_t nwatched;
+    struct pubsub_entry **sub_channels; /* SUBSCRIBEd channels in order; owned array */
+    size_t nsub_channels;
+    struct pubsub_entry **sub_patterns; /* PSUBSCRIBEd patterns in order; owned array */
+    size_t nsub_patterns;
 
     struct reply_queue out;
     long long obuf_soft_since;   /* ms when the soft output limit was first exceeded, 0 if not */
