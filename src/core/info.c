@@ -12,6 +12,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
+#include "blocking.h"
 #include "config.h"
 #include "pubsub.h"
 #include "server.h"
@@ -97,10 +98,10 @@ static void info_clients(struct sbuf *o)
                 "maxclients:%d\r\n"
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
-                "blocked_clients:0\r\n"
+                "blocked_clients:%zu\r\n"
                 "tracking_clients:0\r\n"
                 "clients_in_timeout_table:0\r\n",
-                srv.nclients, srv.cfg.maxclients, max_in, max_out);
+                srv.nclients, srv.cfg.maxclients, max_in, max_out, blocking_count());
 }
 
 static void info_memory(struct sbuf *o)

@@ -93,18 +93,7 @@ void multi_queue(struct client *c, const struct cmd *cmd)
         m->cap = m->cap ? m->cap * 2 : 4;
         m->cmds = mem_realloc(m->cmds, sizeof *m->cmds * (size_t)m->cap);
     }
-    size_t bytes = sizeof(struct cmd_arg) * (size_t)c->argc;
-    for (int i = 0; i < c->argc; i++)
-        bytes += c->argv[i].len + 1;
-    struct cmd_arg *argv = mem_alloc(bytes);
-    char *p = (char *)(argv + c->argc);
-    for (int i = 0; i < c->argc; i++) {
-        memcpy(p, c->argv[i].ptr, c->argv[i].len);
-        p[c->argv[i].len] = '\0';
-        argv[i].ptr = p;
-        argv[i].len = c->argv[i].len;
-        p += c->argv[i].len + 1;
-    }
+    struct cmd_arg *argv = client_copy_argv(c->argv, c->argc);
     m->cmds[m->count++] = (struct multi_cmd){cmd, c->argc, argv};
 }
 
@@ -252,12 +241,14 @@ void cmd_exec(struct client *c)
     int saved_argc = c->argc;
     const struct cmd *saved_cmd = c->cmd;
     reply_array(c, m->count);
+    c->flags |= CLIENT_IN_EXEC;
     for (int i = 0; i < m->count; i++) {
         c->argv = m->cmds[i].argv;
         c->argc = m->cmds[i].argc;
         server_call(c, (struct cmd *)m->cmds[i].cmd);
         mem_free(m->cmds[i].argv);
     }
+    c->flags &= ~CLIENT_IN_EXEC;
     c->argv = saved_argv;
     c->argc = saved_argc;
     c->cmd = saved_cmd;

@@ -21,6 +21,7 @@
 #include "../util/mem.h"
 #include "../util/sbuf.h"
 #include "config.h"
+#include "blocking.h"
 #include "log.h"
 #include "multi.h"
 #include "pubsub.h"
@@ -427,15 +428,17 @@ static struct cmd *server_check_command(struct client *c)
 }
 
 /* After a write, every key named by the command's key positions counts as modified for
- * WATCH. Commands that touch keys outside their key positions (MOVE and COPY to another
+ * WATCH and wakes clients blocked on it. Commands that touch keys outside their key positions (MOVE and COPY to another
  * database, FLUSH*, SWAPDB) signal those themselves. */
 static void server_signal_written_keys(struct client *c, const struct cmd *cmd)
 {
     if (cmd->first_key <= 0)
         return;
     int last = cmd->last_key < 0 ? c->argc + cmd->last_key : cmd->last_key;
-    for (int i = cmd->first_key; i <= last && i < c->argc; i += cmd->key_step)
+    for (int i = cmd->first_key; i <= last && i < c->argc; i += cmd->key_step) {
         multi_touch_key(c->db, c->argv[i].ptr, c->argv[i].len);
+        blocking_signal_key(c->db, c->argv[i].ptr, c->argv[i].len);
+    }
 }
 
 void server_call(struct client *c, struct cmd *cmd)
@@ -477,6 +480,8 @@ void server_execute(struct client *c)
         reply_raw(c, "+QUEUED\r\n", 9);
     } else {
         server_call(c, cmd);
+        /* Serve waiting clients once the command (or the whole EXEC) is complete. */
+        blocking_serve_ready();
     }
     c->flags &= ~CLIENT_REPLY_SKIP;
     c->last_interaction = srv.cmd_time_ms;

@@ -10,6 +10,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "blocking.h"
 #include "log.h"
 #include "multi.h"
 #include "pubsub.h"
@@ -48,6 +49,7 @@ void cmd_reset(struct client *c)
 {
     multi_reset_client(c);
     pubsub_unsubscribe_all(c);
+    blocking_abort(c);
     c->resp = 2;
     c->db = db_get(0);
     mem_free(c->name);

@@ -74,11 +74,26 @@ struct kv *kv_new_ptr(const char *key, size_t klen, enum kv_type type, enum kv_e
     return kv;
 }
 
+static const struct kv_type_ops *kv_ops_of(const struct kv *kv)
+{
+    switch (kv->type) {
+    case KV_LIST: return &kv_list_ops;
+    case KV_SET: return &kv_set_ops;
+    case KV_ZSET: return &kv_zset_ops;
+    case KV_HASH: return &kv_hash_ops;
+    default: return NULL;
+    }
+}
+
 /* Frees what the entry's value owns outside the entry itself. */
 static void kv_free_value(struct kv *kv)
 {
-    if (kv->type == KV_STRING && kv->enc == KV_ENC_RAW)
-        mem_free(kv->v.ptr);
+    if (kv->type == KV_STRING) {
+        if (kv->enc == KV_ENC_RAW)
+            mem_free(kv->v.ptr);
+        return;
+    }
+    kv_ops_of(kv)->free_value(kv->v.ptr, (enum kv_encoding)kv->enc);
 }
 
 void kv_free(struct kv *kv)
@@ -126,7 +141,8 @@ struct kv *kv_dup(const struct kv *kv, const char *key, size_t klen, long long e
             return kv_new_ptr(key, klen, KV_STRING, KV_ENC_RAW, kv_rawstr_new(p, len), expire_ms);
         return kv_new_string(key, klen, p, len, expire_ms);
     }
-    return NULL; /* collection types arrive with their own copy functions */
+    return kv_new_ptr(key, klen, (enum kv_type)kv->type, (enum kv_encoding)kv->enc,
+                      kv_ops_of(kv)->dup_value(kv->v.ptr, (enum kv_encoding)kv->enc), expire_ms);
 }
 
 struct kv *kv_rekey(struct kv *kv, const char *key, size_t klen, long long expire_ms)
@@ -233,6 +249,8 @@ size_t kv_memory(const struct kv *kv)
     size_t m = mem_usable(kv);
     if (kv->type == KV_STRING && kv->enc == KV_ENC_RAW)
         m += mem_usable(kv->v.ptr);
+    else if (kv->type != KV_STRING)
+        m += kv_ops_of(kv)->value_memory(kv->v.ptr, (enum kv_encoding)kv->enc);
     return m;
 }
 
@@ -248,6 +266,11 @@ const char *kv_encoding_name(const struct kv *kv)
     case KV_ENC_RAW: return "raw";
     case KV_ENC_INT: return "int";
     case KV_ENC_EMBSTR: return "embstr";
+    case KV_ENC_LISTPACK: return "listpack";
+    case KV_ENC_QUICKLIST: return "quicklist";
+    case KV_ENC_HASHTABLE: return "hashtable";
+    case KV_ENC_INTSET: return "intset";
+    case KV_ENC_SKIPLIST: return "skiplist";
     default: return "unknown";
     }
 }

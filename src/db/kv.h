@@ -24,10 +24,29 @@
 enum kv_type { KV_STRING = 0, KV_LIST = 1, KV_SET = 2, KV_ZSET = 3, KV_HASH = 4 };
 
 enum kv_encoding {
-    KV_ENC_RAW = 0,    /* string in its own growable block */
-    KV_ENC_INT = 1,    /* string that is a 64-bit integer, stored as one */
-    KV_ENC_EMBSTR = 2, /* short string stored inside the entry */
+    KV_ENC_RAW = 0,       /* string in its own growable block */
+    KV_ENC_INT = 1,       /* string that is a 64-bit integer, stored as one */
+    KV_ENC_EMBSTR = 2,    /* short string stored inside the entry */
+    KV_ENC_LISTPACK = 3,  /* small hash, set or sorted set: one listpack */
+    KV_ENC_QUICKLIST = 4, /* list: linked listpack nodes */
+    KV_ENC_HASHTABLE = 5, /* large hash or set */
+    KV_ENC_INTSET = 6,    /* small set of integers */
+    KV_ENC_SKIPLIST = 7,  /* large sorted set: skiplist plus member table */
 };
+
+/* What the keyspace needs from a collection type's value: each type module defines one. */
+struct kv_type_ops {
+    void (*free_value)(void *ptr, enum kv_encoding enc);
+    /* A deep copy (COPY). */
+    void *(*dup_value)(const void *ptr, enum kv_encoding enc);
+    /* Bytes the value occupies, for MEMORY USAGE. */
+    size_t (*value_memory)(const void *ptr, enum kv_encoding enc);
+};
+
+extern const struct kv_type_ops kv_list_ops;
+extern const struct kv_type_ops kv_set_ops;
+extern const struct kv_type_ops kv_zset_ops;
+extern const struct kv_type_ops kv_hash_ops;
 
 /* Strings up to this length live inside the entry (OBJECT ENCODING "embstr"), as Redis. */
 #define KV_EMBSTR_MAX 44

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../cmd/cmd.h"
+#include "../core/blocking.h"
 #include "../core/log.h"
 #include "../core/multi.h"
 #include "../core/pubsub.h"
@@ -184,6 +185,7 @@ void client_free(struct client *c)
     }
     multi_reset_client(c);
     pubsub_unsubscribe_all(c);
+    blocking_abort(c);
     if (!(c->flags & CLIENT_FAKE)) {
         if (c->prev)
             c->prev->next = c->next;
@@ -309,7 +311,7 @@ static void client_process_input(struct client *c)
         .max_bulk_len = srv.cfg.proto_max_bulk_len,
         .unauthenticated = !c->authenticated,
     };
-    while (c->qpos < c->qlen &&
+    while (c->qpos < c->qlen && !c->blocked &&
            !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
         lim.unauthenticated = !c->authenticated;
         char *base = c->qbuf + c->qpos;
@@ -338,6 +340,32 @@ static void client_process_input(struct client *c)
         c->qlen -= c->qpos;
         c->qpos = 0;
     }
+}
+
+struct cmd_arg *client_copy_argv(const struct cmd_arg *argv, int argc)
+{
+    size_t bytes = sizeof(struct cmd_arg) * (size_t)argc;
+    for (int i = 0; i < argc; i++)
+        bytes += argv[i].len + 1;
+    struct cmd_arg *copy = mem_alloc(bytes);
+    char *p = (char *)(copy + argc);
+    for (int i = 0; i < argc; i++) {
+        memcpy(p, argv[i].ptr, argv[i].len);
+        p[argv[i].len] = '\0';
+        copy[i].ptr = p;
+        copy[i].len = argv[i].len;
+        p += argv[i].len + 1;
+    }
+    return copy;
+}
+
+void client_resume(struct client *c)
+{
+    if (c->flags & (CLIENT_EXECUTING | CLIENT_CLOSE_ASAP) || c->qpos >= c->qlen)
+        return;
+    c->flags |= CLIENT_EXECUTING;
+    client_process_input(c);
+    c->flags &= ~CLIENT_EXECUTING;
 }
 
 /* How many bytes to ask read(2) for: a whole large bulk if one is being received. */
@@ -559,6 +587,8 @@ void client_describe(const struct client *c, struct sbuf *out)
         flags[nf++] = 'e';
     if (pubsub_count(c))
         flags[nf++] = 'P';
+    if (c->blocked)
+        flags[nf++] = 'b';
     if (c->multi)
         flags[nf++] = 'x';
     if (nf == 0)

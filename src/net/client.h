@@ -21,6 +21,7 @@ struct cmd;
 struct multi_state;
 struct watch_ref;
 struct pubsub_entry;
+struct blocking_state;
 
 /* One argument of the current command; points into the query buffer (or, for queued or
  * blocked commands, into memory the client owns). ptr[len] is always '\0', so an argument
@@ -46,6 +47,7 @@ enum client_flag {
     CLIENT_EXECUTING = 1 << 9,         /* inside its read handler: free it later, not now */
     CLIENT_FAKE = 1 << 10,             /* no socket (loading, scripts): replies discarded */
     CLIENT_DIRTY_CAS = 1 << 11,        /* a WATCHed key changed: EXEC will fail */
+    CLIENT_IN_EXEC = 1 << 12,          /* running queued commands: blocking ones must not wait */
 };
 
 /* Output-buffer limit classes of client-output-buffer-limit. */
@@ -87,6 +89,7 @@ struct client {
     size_t nsub_channels;
     struct pubsub_entry **sub_patterns; /* PSUBSCRIBEd patterns in order; owned array */
     size_t nsub_patterns;
+    struct blocking_state *blocked; /* BLPOP & co. waiting; NULL otherwise */
 
     struct reply_queue out;
     long long obuf_soft_since;   /* ms when the soft output limit was first exceeded, 0 if not */
@@ -115,6 +118,12 @@ void client_reply_queued(struct client *c);
 bool client_accepts_reply(const struct client *c);
 /* Called by reply.c for every error reply: INFO errorstats and failed_calls. */
 void client_error_replied(struct client *c, const char *err);
+
+/* Copies argc arguments into ONE new block (array then NUL-terminated bytes) that the
+ * caller frees with mem_free: for commands kept beyond the query buffer (MULTI, waits). */
+struct cmd_arg *client_copy_argv(const struct cmd_arg *argv, int argc);
+/* Processes requests that arrived while the client was blocked. */
+void client_resume(struct client *c);
 
 /* Sets or (empty value) clears the client's name; replies with an error and returns false
  * if the name has spaces or special characters. */

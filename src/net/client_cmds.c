@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "../cmd/cmd.h"
+#include "../core/blocking.h"
 #include "../core/server.h"
 #include "../proto/reply.h"
 #include "../util/mem.h"
@@ -244,6 +245,33 @@ void cmd_client_no_evict(struct client *c)
     reply_ok(c);
 }
 
+void cmd_client_unblock(struct client *c)
+{
+    unsigned long long id;
+    if (num_parse_ull(c->argv[2].ptr, c->argv[2].len, &id) < 0) {
+        reply_error_not_int(c);
+        return;
+    }
+    bool with_error = false;
+    if (c->argc == 4 && client_arg_is(&c->argv[3], "error"))
+        with_error = true;
+    else if (c->argc == 4 && !client_arg_is(&c->argv[3], "timeout")) {
+        reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return;
+    } else if (c->argc > 4) {
+        reply_error_syntax(c);
+        return;
+    }
+    for (struct client *o = srv.clients; o; o = o->next) {
+        if (o->id == id && blocking_is_blocked(o)) {
+            blocking_unblock_client(o, with_error);
+            reply_integer(c, 1);
+            return;
+        }
+    }
+    reply_integer(c, 0);
+}
+
 void cmd_client_help(struct client *c)
 {
     static const char *const help[] = {
@@ -280,6 +308,8 @@ void cmd_client_help(struct client *c)
         "    Protect current client connection from eviction.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
         "HELP",
