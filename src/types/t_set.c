@@ -1,0 +1,4 @@
+/* set type: commands and encodings. */
+#include "../db/kv.h"
+
+const struct kv_type_ops kv_set_ops = {0};
