@@ -110,6 +110,16 @@ struct server_config {
     int notify_keyspace_events;
     int enable_debug_command; /* 0 no, 1 yes, 2 local */
     bool lazyfree_lazy_user_del;
+    /* Thresholds past which small collections convert to their full structure. */
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
+    long long list_max_listpack_size; /* > 0: entries per node; -1..-5: 4..64 KB per node */
+    int list_compress_depth;
+    long long set_max_intset_entries;
+    long long set_max_listpack_entries;
+    long long set_max_listpack_value;
+    long long zset_max_listpack_entries;
+    long long zset_max_listpack_value;
     int active_expire_effort;
 };
 
