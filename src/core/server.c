@@ -427,6 +427,12 @@ static struct cmd *server_check_command(struct client *c)
     return cmd;
 }
 
+void server_signal_modified_key(struct db *db, const char *key, size_t len)
+{
+    multi_touch_key(db, key, len);
+    blocking_signal_key(db, key, len);
+}
+
 /* After a write, every key named by the command's key positions counts as modified for
  * WATCH and wakes clients blocked on it. Commands that touch keys outside their key positions (MOVE and COPY to another
  * database, FLUSH*, SWAPDB) signal those themselves. */
@@ -435,10 +441,8 @@ static void server_signal_written_keys(struct client *c, const struct cmd *cmd)
     if (cmd->first_key <= 0)
         return;
     int last = cmd->last_key < 0 ? c->argc + cmd->last_key : cmd->last_key;
-    for (int i = cmd->first_key; i <= last && i < c->argc; i += cmd->key_step) {
-        multi_touch_key(c->db, c->argv[i].ptr, c->argv[i].len);
-        blocking_signal_key(c->db, c->argv[i].ptr, c->argv[i].len);
-    }
+    for (int i = cmd->first_key; i <= last && i < c->argc; i += cmd->key_step)
+        server_signal_modified_key(c->db, c->argv[i].ptr, c->argv[i].len);
 }
 
 void server_call(struct client *c, struct cmd *cmd)

@@ -216,6 +216,11 @@ void server_call(struct client *c, struct cmd *cmd);
 /* Unix time in ms, µs. */
 long long server_unix_ms(void);
 long long server_unix_us(void);
+/* A key changed outside the command's declared key positions (LMPOP's popped key, MOVE's
+ * destination...): WATCHers fail and waiting clients are woken. Keys in the positions are
+ * signalled automatically after every write command. */
+struct db;
+void server_signal_modified_key(struct db *db, const char *key, size_t len);
 /* Marks keyspace writes for the save points and INFO. */
 void server_dirty(long long n);
 /* Counts one error reply by its code, for INFO errorstats. */

@@ -155,11 +155,15 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len, int flags)
         db_expire_entry(db, kv);
         kv = NULL;
     }
+    /* A read that finds nothing is a keyspace miss, reported as Redis's lookupKeyRead does;
+     * a writer is about to create the key, so its miss is neither counted nor published. */
     if (!(flags & DB_LOOKUP_WRITE)) {
-        if (kv)
+        if (kv) {
             srv.stats.keyspace_hits++;
-        else
+        } else {
             srv.stats.keyspace_misses++;
+            pubsub_notify_keyspace(NOTIFY_KEY_MISS, "keymiss", key, len, db->id);
+        }
     }
     if (kv && !(flags & DB_LOOKUP_NOTOUCH))
         db_touch(kv);
@@ -172,6 +176,10 @@ void db_add(struct db *db, struct kv *kv)
     dict_add(&db->keys, &kv->node);
     if (kv->has_expire)
         db_volatile_add(db, kv);
+    /* Every creation funnels through here (SET, APPEND, INCR, RENAME's and COPY's
+     * destination, MOVE's target database, DEBUG POPULATE), so "new" is published once
+     * per created key and before the command's own event, as Redis's dbAdd does. */
+    pubsub_notify_keyspace(NOTIFY_NEW, "new", kv_key(kv), kv->keylen, db->id);
 }
 
 void db_replace(struct db *db, struct kv *old, struct kv *nkv)

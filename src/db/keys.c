@@ -3,7 +3,10 @@
  *
  * Replies and error strings are Redis 7.0's, word for word, because clients and scripts
  * match on them. Every handler runs with c->argc already checked against the command
- * table's arity. Every change to the keyspace is reported through server_dirty. */
+ * table's arity. Every change to the keyspace is reported through server_dirty, and
+ * published as Redis 7.0's keyspace event for it ("del", "rename_from"...), after the "new"
+ * that db_add publishes for a key it creates. FLUSHDB, FLUSHALL and SWAPDB publish nothing,
+ * as in Redis. */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "db.h"
 #include "../cmd/cmd.h"
 #include "../core/multi.h"
+#include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../net/client.h"
 #include "../proto/reply.h"
@@ -37,6 +41,13 @@
 static bool keys_arg_equal(const struct cmd_arg *a, const struct cmd_arg *b)
 {
     return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* Publishes a keyspace event about key in db; every event of the key commands is of the
+ * generic class. */
+static void keys_notify(struct db *db, const char *event, const struct cmd_arg *key)
+{
+    pubsub_notify_keyspace(NOTIFY_GENERIC, event, key->ptr, key->len, db_id(db));
 }
 
 static bool keys_policy_is_lfu(void)
@@ -89,6 +100,7 @@ static void keys_del_generic(struct client *c)
         if (!db_lookup(c->db, key->ptr, key->len, DB_LOOKUP_WRITE))
             continue;
         db_delete(c->db, key->ptr, key->len);
+        keys_notify(c->db, "del", key);
         deleted++;
     }
     if (deleted)
@@ -305,6 +317,8 @@ static void keys_rename_generic(struct client *c, bool nx)
         db_delete(c->db, dst->ptr, dst->len);
     db_add(c->db, kv);
     server_dirty(1);
+    keys_notify(c->db, "rename_from", src);
+    keys_notify(c->db, "rename_to", dst);
     if (nx)
         reply_integer(c, 1);
     else
@@ -341,6 +355,8 @@ void cmd_move(struct client *c)
     /* The call path signals WATCH for the key positions in c->db only. */
     multi_touch_key(dst, key->ptr, key->len);
     server_dirty(1);
+    keys_notify(c->db, "move_from", key);
+    keys_notify(dst, "move_to", key);
     reply_integer(c, 1);
 }
 
@@ -392,6 +408,7 @@ void cmd_copy(struct client *c)
     if (dst_db != c->db)
         multi_touch_key(dst_db, dst->ptr, dst->len);
     server_dirty(1);
+    keys_notify(dst_db, "copy_to", dst);
     reply_integer(c, 1);
 }
 
@@ -480,10 +497,13 @@ static void keys_expire_generic(struct client *c, long long base_ms, long long u
         return;
     }
     if (when <= srv.cmd_time_ms) {
-        /* Already in the past: the key goes now, and the command still reports success. */
+        /* Already in the past: the key goes now, and the command still reports success.
+         * Redis publishes this as the deletion it is, not as an expiry. */
         db_delete(c->db, key->ptr, key->len);
+        keys_notify(c->db, "del", key);
     } else {
         kv = db_set_expire(c->db, kv, when);
+        keys_notify(c->db, "expire", key);
     }
     server_dirty(1);
     reply_integer(c, 1);
@@ -558,6 +578,7 @@ void cmd_persist(struct client *c)
     }
     kv = db_set_expire(c->db, kv, -1);
     server_dirty(1);
+    keys_notify(c->db, "persist", &c->argv[1]);
     reply_integer(c, 1);
 }
 

@@ -2,13 +2,18 @@
  *
  * Values live in the kv entry itself (int, embstr or raw encoding, chosen by kv.c), so any
  * write may hand back a NEW entry: every path that stores a value goes through
- * string_store(), which knows when to relink, and through db_set_expire() for the TTL. */
+ * string_store(), which knows when to relink, and through db_set_expire() for the TTL.
+ *
+ * Keyspace events are Redis 7.0's, in its order: db_add publishes "new" for a created key,
+ * then the command publishes its own event ("set", "append", "incrby"...), then any
+ * generic one its options caused ("expire", "persist", "del"). */
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../db/kv.h"
@@ -121,6 +126,12 @@ static struct kv *str_lookup(struct client *c, const struct cmd_arg *key, int fl
     return db_lookup(c->db, key->ptr, key->len, flags);
 }
 
+/* Publishes a keyspace event about `key` in the client's database. */
+static void str_notify(struct client *c, int type, const char *event, const struct cmd_arg *key)
+{
+    pubsub_notify_keyspace(type, event, key->ptr, key->len, db_id(c->db));
+}
+
 /* Replies WRONGTYPE and returns false when an existing key holds no string. */
 static bool str_type_ok_or_reply(struct client *c, const struct kv *kv)
 {
@@ -223,6 +234,11 @@ static void set_generic(struct client *c, unsigned flags, const struct cmd_arg *
 
     string_store(c->db, kv, key, val->ptr, val->len, when, flags & STR_OPT_KEEPTTL);
     server_dirty(1);
+    str_notify(c, NOTIFY_STRING, "set", key);
+    /* Redis sets the TTL as a second step and reports it as one, even for a time that
+     * has already passed (the key then expires on its next access). */
+    if (expire)
+        str_notify(c, NOTIFY_GENERIC, "expire", key);
     if (flags & STR_OPT_GET)
         return;
     if (int_reply)
@@ -267,8 +283,10 @@ void cmd_getdel(struct client *c)
     if (!str_type_ok_or_reply(c, kv))
         return;
     str_reply_value(c, kv);
-    if (kv && db_delete(c->db, key->ptr, key->len))
+    if (kv && db_delete(c->db, key->ptr, key->len)) {
         server_dirty(1);
+        str_notify(c, NOTIFY_GENERIC, "del", key);
+    }
 }
 
 /* GETEX key [EX s | PX ms | EXAT ts | PXAT ts | PERSIST]. As in Redis, a missing key or a
@@ -297,12 +315,15 @@ void cmd_getex(struct client *c)
     if (expire && when <= srv.cmd_time_ms) {
         db_delete(c->db, key->ptr, key->len);
         server_dirty(1);
+        str_notify(c, NOTIFY_GENERIC, "del", key);
     } else if (expire) {
         kv = db_set_expire(c->db, kv, when);
         server_dirty(1);
+        str_notify(c, NOTIFY_GENERIC, "expire", key);
     } else if ((flags & STR_OPT_PERSIST) && kv->has_expire) {
         kv = db_set_expire(c->db, kv, -1);
         server_dirty(1);
+        str_notify(c, NOTIFY_GENERIC, "persist", key);
     }
 }
 
@@ -337,6 +358,7 @@ static void mset_generic(struct client *c, bool nx, const char *cmdname)
     for (int j = 1; j < c->argc; j += 2) {
         struct kv *kv = str_lookup(c, &c->argv[j], DB_LOOKUP_WRITE);
         string_store(c->db, kv, &c->argv[j], c->argv[j + 1].ptr, c->argv[j + 1].len, -1, false);
+        str_notify(c, NOTIFY_STRING, "set", &c->argv[j]);
     }
     server_dirty((c->argc - 1) / 2);
     if (nx)
@@ -377,6 +399,8 @@ void cmd_append(struct client *c)
         total = r->len;
     }
     server_dirty(1);
+    /* Published even for an empty suffix: Redis reports every APPEND that ran. */
+    str_notify(c, NOTIFY_STRING, "append", key);
     reply_integer(c, (long long)total);
 }
 
@@ -419,6 +443,7 @@ void cmd_setrange(struct client *c)
     struct kv_rawstr *r = kv_string_make_raw(kv, (size_t)offset + val->len);
     memcpy(r->data + offset, val->ptr, val->len);
     server_dirty(1);
+    str_notify(c, NOTIFY_STRING, "setrange", key);
     reply_integer(c, (long long)r->len);
 }
 
@@ -516,6 +541,8 @@ static void incr_generic(struct client *c, long long by)
         string_store(c->db, kv, key, buf, n, -1, true);
     }
     server_dirty(1);
+    /* One event name for all four commands, as Redis publishes it. */
+    str_notify(c, NOTIFY_STRING, "incrby", key);
     reply_integer(c, v);
 }
 
@@ -596,5 +623,6 @@ void cmd_incrbyfloat(struct client *c)
     size_t n = num_ld_to_str(buf, sizeof buf, cur);
     string_store(c->db, kv, key, buf, n, -1, true);
     server_dirty(1);
+    str_notify(c, NOTIFY_STRING, "incrbyfloat", key);
     reply_bulk(c, buf, n);
 }
