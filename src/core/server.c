@@ -15,6 +15,7 @@
 #include "../cmd/cmd.h"
 #include "../db/db.h"
 #include "../db/dict.h"
+#include "../db/evict.h"
 #include "../ev/ev.h"
 #include "../net/sock.h"
 #include "../proto/reply.h"
@@ -329,6 +330,9 @@ int server_init(void)
         log_msg(LOG_WARNING, "Configured to not listen anywhere, exiting.");
         return -1;
     }
+    if (srv.cfg.io_threads > 1)
+        log_msg(LOG_WARNING, "io-threads %d requested: threaded I/O is not implemented yet, "
+                "all socket I/O runs on the main thread", srv.cfg.io_threads);
     srv.cron_timer = ev_timer_add(srv.loop, 1, server_cron, NULL);
     ev_set_before_sleep(srv.loop, server_before_sleep, NULL);
     log_msg(LOG_NOTICE, "Server initialized (io-model %s, %d databases)", backend->name,
@@ -418,8 +422,8 @@ static struct cmd *server_check_command(struct client *c)
                      "PING / QUIT / RESET are allowed in this context", cmd->fullname);
         return NULL;
     }
-    if (srv.cfg.maxmemory && (cmd->flags & CMD_DENYOOM) &&
-        (long long)mem_used() > srv.cfg.maxmemory) {
+    /* Every command may make room; only commands that can grow memory are refused. */
+    if (srv.cfg.maxmemory && !evict_to_fit() && (cmd->flags & CMD_DENYOOM)) {
         cmd->rejected_calls++;
         reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
         return NULL;
