@@ -9,6 +9,10 @@ PYTHON  := /usr/bin/python3
 SAN     ?= 0
 
 CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -MMD -MP
+# jemalloc when its headers are there (scripts/install-deps.sh installs it), libc malloc
+# otherwise, so a bare `make` works anywhere.
+HAVE_JEMALLOC := $(shell echo '\#include <jemalloc/jemalloc.h>' | $(CC) -E - >/dev/null 2>&1 && echo 1)
+
 ifeq ($(SAN),1)
   BUILD   := build/san
   CFLAGS  := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -17,9 +21,13 @@ ifeq ($(SAN),1)
   LDLIBS  := -lm
 else
   BUILD   := build
-  CFLAGS  := $(CFLAGS_COMMON) -O2 -DFERRITE_JEMALLOC
+  CFLAGS  := $(CFLAGS_COMMON) -O2
   LDFLAGS :=
-  LDLIBS  := -ljemalloc -lm
+  LDLIBS  := -lm
+  ifeq ($(HAVE_JEMALLOC),1)
+    CFLAGS += -DFERRITE_JEMALLOC
+    LDLIBS += -ljemalloc
+  endif
 endif
 
 SERVER_MAIN := src/core/main.c
@@ -48,7 +56,9 @@ $(BUILD)/libferrite.a: $(LIB_OBJ)
 $(SERVER): $(BUILD)/obj/$(SERVER_MAIN:.c=.o) $(BUILD)/libferrite.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-run: $(SERVER)
+run:
+	@scripts/install-deps.sh build
+	$(MAKE) $(SERVER)
 	./$(SERVER) --bind 127.0.0.1 --port 6379
 
 deps:

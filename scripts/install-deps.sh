@@ -3,9 +3,13 @@
 # Idempotent: only missing packages are fetched, so `make test` can call it every time.
 set -euo pipefail
 
-packages=(
-    gcc make pkg-config
+# `install-deps.sh build` installs only what building the server needs (make run).
+build_packages=(
+    gcc make
     libjemalloc-dev          # allocator: low fragmentation, exact usable sizes for INFO memory
+)
+packages=(
+    "${build_packages[@]}"
     libcmocka-dev            # C unit tests
     clang libclang-rt-14-dev # libFuzzer and sanitizer runtimes
     python3 python3-pytest python3-redis  # integration tests drive the server through redis-py
@@ -13,6 +17,11 @@ packages=(
     redis-server             # reference server: the integration suite must pass against it too
     util-linux               # taskset for pinned benchmarks
 )
+
+
+if [ "${1:-}" = "build" ]; then
+    packages=("${build_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
