@@ -269,8 +269,8 @@ void cmd_debug(struct client *c)
     } else if (client_arg_is(sub, "populate") && c->argc >= 3 && c->argc <= 5) {
         debug_populate(c);
     } else if (client_arg_is(sub, "object") && c->argc == 3) {
-        struct kv *kv = db_lookup(c->db, c->argv[2].ptr, c->argv[2].len,
-                                  DB_LOOKUP_WRITE | DB_LOOKUP_NOTOUCH);
+        /* Straight from the table, as Redis: introspection must not expire the key. */
+        struct kv *kv = (struct kv *)dict_find(&c->db->keys, c->argv[2].ptr, c->argv[2].len);
         if (!kv) {
             reply_error(c, "ERR no such key");
             return;

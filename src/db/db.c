@@ -162,7 +162,8 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len, int flags)
             srv.stats.keyspace_hits++;
         } else {
             srv.stats.keyspace_misses++;
-            pubsub_notify_keyspace(NOTIFY_KEY_MISS, "keymiss", key, len, db->id);
+            if (!(flags & DB_LOOKUP_NONOTIFY))
+                pubsub_notify_keyspace(NOTIFY_KEY_MISS, "keymiss", key, len, db->id);
         }
     }
     if (kv && !(flags & DB_LOOKUP_NOTOUCH))

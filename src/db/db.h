@@ -21,7 +21,8 @@ struct db {
 
 enum db_lookup_flags {
     DB_LOOKUP_WRITE = 1 << 0,   /* the caller is going to modify: no hit/miss stats */
-    DB_LOOKUP_NOTOUCH = 1 << 1, /* leave the LRU/LFU clock alone */
+    DB_LOOKUP_NOTOUCH = 1 << 1,  /* leave the LRU/LFU clock alone */
+    DB_LOOKUP_NONOTIFY = 1 << 2, /* introspection (OBJECT): no keymiss event */
 };
 
 void db_init_all(int count);

@@ -588,7 +588,8 @@ void cmd_persist(struct client *c)
  * as an access, or OBJECT IDLETIME would always say 0. */
 static struct kv *keys_object_lookup_or_reply(struct client *c)
 {
-    struct kv *kv = db_lookup(c->db, c->argv[2].ptr, c->argv[2].len, DB_LOOKUP_NOTOUCH);
+    struct kv *kv = db_lookup(c->db, c->argv[2].ptr, c->argv[2].len,
+                              DB_LOOKUP_NOTOUCH | DB_LOOKUP_NONOTIFY);
     if (!kv)
         reply_null(c);
     return kv;
