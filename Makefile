@@ -76,11 +76,12 @@ unit: $(UNIT_BIN)
 integration: $(SERVER)
 	FERRITE_SERVER=$(CURDIR)/$(SERVER) $(PYTHON) -m pytest tests/integration -q -p no:cacheprovider
 
-# libFuzzer harnesses link the parser sources directly, built by clang with ASan/UBSan.
+# libFuzzer harnesses link the pure parsers and encodings directly (no server), built by
+# clang with ASan/UBSan.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-	    $< $(filter src/proto/% src/util/%,$(LIB_SRC)) -o $@ -lm
+	    $< $(filter src/proto/resp.c src/util/% src/types/listpack.c,$(LIB_SRC)) -o $@ -lm
 
 # Replays the saved corpus (crashes found once stay fixed), then fuzzes briefly.
 fuzz-smoke: $(FUZZ_BIN)

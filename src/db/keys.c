@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "db.h"
+#include "scan.h"
 #include "../cmd/cmd.h"
 #include "../core/multi.h"
 #include "../core/pubsub.h"
@@ -33,9 +34,8 @@
 #define KEYS_SHARED_INTEGERS 10000
 #define KEYS_SHARED_REFCOUNT INT_MAX
 
-/* SCAN's default COUNT, and how many dict_scan steps per requested key it may take
- * before it returns with fewer keys (a sparse table must not stall the loop). */
-#define KEYS_SCAN_DEFAULT_COUNT 10
+/* How many dict_scan steps per requested key SCAN may take before it returns with fewer
+ * keys (a sparse table must not stall the loop). */
 #define KEYS_SCAN_STEPS_PER_KEY 10
 
 static bool keys_arg_equal(const struct cmd_arg *a, const struct cmd_arg *b)
@@ -194,41 +194,13 @@ static void keys_scan_collect(struct dict_node *node, void *arg)
 /* SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
 void cmd_scan(struct client *c)
 {
-    unsigned long long cursor;
-    long long count = KEYS_SCAN_DEFAULT_COUNT;
-    const struct cmd_arg *match = NULL;
-    const struct cmd_arg *type = NULL;
-
-    if (num_parse_ull(c->argv[1].ptr, c->argv[1].len, &cursor) < 0) {
-        reply_error(c, "ERR invalid cursor");
+    struct scan_opts o;
+    if (!scan_parse_or_reply(c, 1, true, &o))
         return;
-    }
-    for (int i = 2; i < c->argc; i += 2) {
-        if (i + 1 >= c->argc) {
-            reply_error_syntax(c);
-            return;
-        }
-        const struct cmd_arg *opt = &c->argv[i];
-        const struct cmd_arg *val = &c->argv[i + 1];
-        if (client_arg_is(opt, "count")) {
-            if (num_parse_ll(val->ptr, val->len, &count) < 0) {
-                reply_error_not_int(c);
-                return;
-            }
-            if (count < 1) {
-                reply_error_syntax(c);
-                return;
-            }
-        } else if (client_arg_is(opt, "match")) {
-            /* "*" matches everything, so it is the same as no pattern. */
-            match = val->len == 1 && val->ptr[0] == '*' ? NULL : val;
-        } else if (client_arg_is(opt, "type")) {
-            type = val;
-        } else {
-            reply_error_syntax(c);
-            return;
-        }
-    }
+    unsigned long long cursor = o.cursor;
+    long long count = o.count;
+    const struct cmd_arg *match = o.match;
+    const struct cmd_arg *type = o.type;
 
     struct keys_scan_batch batch = {NULL, 0, 0};
     long long steps = count > LLONG_MAX / KEYS_SCAN_STEPS_PER_KEY
@@ -256,11 +228,7 @@ void cmd_scan(struct client *c)
         batch.items[kept++] = kv;
     }
 
-    char buf[NUM_LL_STR_MAX];
-    int blen = snprintf(buf, sizeof buf, "%llu", cursor);
-    reply_array(c, 2);
-    reply_bulk(c, buf, (size_t)blen);
-    reply_array(c, (long long)kept);
+    scan_reply_header(c, cursor, (long long)kept);
     for (size_t i = 0; i < kept; i++)
         reply_bulk(c, kv_key(batch.items[i]), batch.items[i]->keylen);
     mem_free(batch.items);

@@ -1,6 +1,9 @@
 #include "scan.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../net/client.h"
 #include "../proto/reply.h"
@@ -11,8 +14,14 @@ bool scan_parse_or_reply(struct client *c, int cursor_at, bool allow_type, struc
     o->count = SCAN_DEFAULT_COUNT;
     o->match = NULL;
     o->type = NULL;
+    /* Redis reads the cursor with strtoul: "007", "+1" and "-1" (wrapping) are accepted,
+     * a leading blank or trailing garbage is not. */
     const struct cmd_arg *cur = &c->argv[cursor_at];
-    if (num_parse_ull(cur->ptr, cur->len, &o->cursor) < 0) {
+    char *end;
+    errno = 0;
+    o->cursor = strtoull(cur->ptr, &end, 10);
+    if (cur->len == 0 || isspace((unsigned char)cur->ptr[0]) || *end != '\0' ||
+        (size_t)(end - cur->ptr) != cur->len || errno == ERANGE) {
         reply_error(c, "ERR invalid cursor");
         return false;
     }

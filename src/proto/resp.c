@@ -56,9 +56,16 @@ static int resp_hex(char c)
     return -1;
 }
 
+/* Blanks skipped between arguments (and required after a closing quote): isspace(). */
 static bool resp_is_space(char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+}
+
+/* Bytes that end an unquoted argument: Redis's splitter stops on fewer than it skips. */
+static bool resp_ends_token(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
 /* Splits line[0..len) into arguments the way redis-cli and Redis's inline parser do:
@@ -112,7 +119,7 @@ static enum resp_status resp_split_inline(struct resp_request *r, char *buf, siz
                 } else {
                     line[out++] = line[i++];
                 }
-            } else if (i == len || resp_is_space(line[i])) {
+            } else if (i == len || resp_ends_token(line[i])) {
                 done = true;
             } else if (line[i] == '"') {
                 in_dq = true;
@@ -139,6 +146,10 @@ static enum resp_status resp_parse_inline(struct resp_request *r, char *buf, siz
     size_t line_len = (size_t)(nl - buf);
     if (line_len > 0 && buf[line_len - 1] == '\r')
         line_len--;
+    /* Redis splits the line as a C string, so a NUL ends it. */
+    char *nul = memchr(buf, '\0', line_len);
+    if (nul)
+        line_len = (size_t)(nul - buf);
     enum resp_status st = resp_split_inline(r, buf, 0, line_len);
     if (st != RESP_DONE)
         return st;

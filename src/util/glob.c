@@ -50,6 +50,10 @@ bool glob_match(const char *pat, size_t plen, const char *str, size_t slen, bool
      * latest one ever needs to be retried, which keeps matching polynomial. */
     size_t star_p = (size_t)-1, star_s = 0;
 
+    /* Redis 7.0 never matches an empty string against a non-empty pattern, not even "*". */
+    if (slen == 0)
+        return plen == 0;
+
     while (s < slen) {
         if (p < plen) {
             char pc = pat[p];

@@ -90,7 +90,9 @@ int num_parse_ld(const char *s, size_t len, long double *out)
     char *end;
     errno = 0;
     long double v = strtold(buf, &end);
-    if (*end != '\0' || errno == ERANGE || isnan(v))
+    /* Like Redis's string2ld: overflow and underflow to zero are errors, subnormals are not. */
+    if (*end != '\0' || isnan(v) ||
+        (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)))
         return -1;
     *out = v;
     return 0;
@@ -126,7 +128,9 @@ int num_parse_double(const char *s, size_t len, double *out)
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if (*end != '\0' || isnan(v) || (errno == ERANGE && !isinf(v) && v != 0 && fabs(v) > 1))
+    /* As Redis's string2d: "inf" is fine, but a finite text that overflows (1e400) or
+     * underflows to zero (1e-400) is not a valid number. */
+    if (*end != '\0' || isnan(v) || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)))
         return -1;
     *out = v;
     return 0;
