@@ -50,13 +50,15 @@ unsigned char *lp_seek(const unsigned char *lp, long index);
 
 /* Decodes the element at p. */
 void lp_get_value(const unsigned char *p, struct lp_value *v);
-/* The element as bytes: for integers the text is written into buf (LP_INTBUF_SIZE). */
+/* The element as bytes: for integers the text is written into buf (LP_INTBUF_SIZE bytes,
+ * never NULL). */
 const unsigned char *lp_get(const unsigned char *p, size_t *len, unsigned char *buf);
 /* True if the element at p equals s[0..len). */
 bool lp_eq(const unsigned char *p, const unsigned char *s, size_t len);
 
-/* Inserts s before or after p, or replaces p (p NULL with LP_BEFORE appends... use the
- * helpers below). *newp (if not NULL) gets the position of the inserted element. */
+/* Inserts s before or after p, or replaces p; a NULL p (or the terminator) appends.
+ * *newp (if not NULL) gets the position of the inserted element. Growing past 4 GiB aborts:
+ * callers keep listpacks small (the *-max-listpack-* thresholds). */
 unsigned char *lp_insert(unsigned char *lp, const unsigned char *s, size_t len, unsigned char *p,
                          enum lp_where where, unsigned char **newp) LP_MUST_USE;
 /* Same, with an integer value. */
