@@ -80,7 +80,7 @@ integration: $(SERVER)
 # clang with ASan/UBSan.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
 	    $< $(filter src/proto/resp.c src/util/% src/types/listpack.c,$(LIB_SRC)) -o $@ -lm
 
 # Replays the saved corpus (crashes found once stay fixed), then fuzzes briefly.

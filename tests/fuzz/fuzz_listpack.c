@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "types/listpack.h"
+#include "util/mem.h"
 
 #define CHECK(x)                                                                                   \
     do {                                                                                           \
