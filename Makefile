@@ -91,8 +91,9 @@ fuzz-smoke: $(FUZZ_BIN)
 	    $$f -runs=0 $$corpus >/dev/null 2>&1 || { $$f -runs=0 $$corpus; exit 1; }; \
 	    work=$$(mktemp -d); \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 \
-	        -artifact_prefix=build/fuzz/ $$work $$corpus 2>&1 | tail -n 2; \
-	    rm -rf $$work; \
+	        -artifact_prefix=build/fuzz/ $$work $$corpus >build/fuzz/$$name.log 2>&1 \
+	        || { tail -n 30 build/fuzz/$$name.log; rm -rf $$work; exit 1; }; \
+	    tail -n 1 build/fuzz/$$name.log; rm -rf $$work; \
 	done
 
 fuzz: $(FUZZ_BIN)

@@ -127,6 +127,9 @@ static size_t tokenize(const unsigned char *pat, size_t plen, struct tok *toks)
 static bool ref_match(const unsigned char *pat, size_t plen, const unsigned char *str,
                       size_t slen, bool nocase)
 {
+    /* Redis 7.0: the empty string matches only the empty pattern, even against "*". */
+    if (slen == 0)
+        return plen == 0;
     struct tok *toks = malloc(sizeof *toks * (plen + 1));
     bool *next = malloc(slen + 1), *cur = malloc(slen + 1);
     CHECK(toks && next && cur);

@@ -93,6 +93,7 @@ static enum resp_status parse_checked(struct resp_request *r, char *buf, size_t 
 static void deliver(const uint8_t *data, size_t size, const size_t *cuts, size_t ncuts,
                     const struct resp_limits *lim, struct outcome *out)
 {
+    CHECK(ncuts == 0 ? size == 0 : cuts[ncuts - 1] == size);
     struct resp_request r;
     resp_request_init(&r);
     memset(out, 0, sizeof *out);
