@@ -8,6 +8,7 @@
 #include "../proto/reply.h"
 #include "../util/glob.h"
 #include "../util/mem.h"
+#include "../util/num.h"
 #include "cmd_docs.h"
 
 static struct cmd cmd_table[] = {
@@ -133,7 +134,8 @@ static const struct {
 static void cmd_reply_flags(struct client *c, const struct cmd *cmd)
 {
     const size_t nflags = sizeof cmd_flag_names / sizeof cmd_flag_names[0];
-    long long n = 0;
+    bool movable = CMD_NUMKEYS_INDEX(cmd) != 0;
+    long long n = movable;
     for (size_t i = 0; i < nflags; i++)
         if (cmd->flags & cmd_flag_names[i].flag)
             n++;
@@ -141,6 +143,8 @@ static void cmd_reply_flags(struct client *c, const struct cmd *cmd)
     for (size_t i = 0; i < nflags; i++)
         if (cmd->flags & cmd_flag_names[i].flag)
             reply_status(c, cmd_flag_names[i].name);
+    if (movable)
+        reply_status(c, "movablekeys");
 }
 
 /* ACL categories as Redis derives them: from the flags and the command's group. */
@@ -160,25 +164,30 @@ static void cmd_reply_categories(struct client *c, const struct cmd *cmd)
         cats[n++] = "@pubsub";
     if (cmd->flags & CMD_BLOCKING)
         cats[n++] = "@blocking";
-    if (strcmp(cmd->group, "string") == 0)
-        cats[n++] = "@string";
-    else if (strcmp(cmd->group, "generic") == 0)
-        cats[n++] = "@keyspace";
-    else if (strcmp(cmd->group, "connection") == 0)
-        cats[n++] = "@connection";
+    static const struct {
+        const char *group;
+        const char *category;
+    } group_categories[] = {
+        {"string", "@string"}, {"generic", "@keyspace"}, {"connection", "@connection"},
+        {"list", "@list"}, {"hash", "@hash"}, {"set", "@set"}, {"sorted-set", "@sortedset"},
+        {"pubsub", "@pubsub"}, {"transactions", "@transaction"},
+    };
+    for (size_t i = 0; i < sizeof group_categories / sizeof group_categories[0]; i++) {
+        if (strcmp(cmd->group, group_categories[i].group) == 0 &&
+            !(strcmp(group_categories[i].category, "@pubsub") == 0 && (cmd->flags & CMD_PUBSUB))) {
+            cats[n++] = group_categories[i].category;
+            break;
+        }
+    }
     cats[n++] = (cmd->flags & CMD_FAST) ? "@fast" : "@slow";
     reply_set(c, n);
     for (int i = 0; i < n; i++)
         reply_status(c, cats[i]);
 }
 
-static void cmd_reply_key_specs(struct client *c, const struct cmd *cmd)
+/* One key spec: flags, then begin_search at `index`, then find_keys (range or keynum). */
+static void cmd_reply_key_spec(struct client *c, const struct cmd *cmd, int index, bool keynum)
 {
-    if (cmd->first_key <= 0) {
-        reply_array(c, 0);
-        return;
-    }
-    reply_array(c, 1);
     reply_map(c, 3);
     reply_bulk_cstr(c, "flags");
     reply_set(c, 1);
@@ -190,19 +199,39 @@ static void cmd_reply_key_specs(struct client *c, const struct cmd *cmd)
     reply_bulk_cstr(c, "spec");
     reply_map(c, 1);
     reply_bulk_cstr(c, "index");
-    reply_integer(c, cmd->first_key);
+    reply_integer(c, index);
     reply_bulk_cstr(c, "find_keys");
     reply_map(c, 2);
     reply_bulk_cstr(c, "type");
-    reply_bulk_cstr(c, "range");
+    reply_bulk_cstr(c, keynum ? "keynum" : "range");
     reply_bulk_cstr(c, "spec");
     reply_map(c, 3);
+    if (keynum) {
+        /* The count sits at the search index; keys start right after it. */
+        reply_bulk_cstr(c, "keynumidx");
+        reply_integer(c, 0);
+        reply_bulk_cstr(c, "firstkey");
+        reply_integer(c, 1);
+        reply_bulk_cstr(c, "keystep");
+        reply_integer(c, 1);
+        return;
+    }
     reply_bulk_cstr(c, "lastkey");
     reply_integer(c, cmd->last_key < 0 ? cmd->last_key : cmd->last_key - cmd->first_key);
     reply_bulk_cstr(c, "keystep");
     reply_integer(c, cmd->key_step);
     reply_bulk_cstr(c, "limit");
     reply_integer(c, 0);
+}
+
+static void cmd_reply_key_specs(struct client *c, const struct cmd *cmd)
+{
+    int numkeys_at = CMD_NUMKEYS_INDEX(cmd);
+    reply_array(c, (cmd->first_key > 0) + (numkeys_at > 0));
+    if (cmd->first_key > 0)
+        cmd_reply_key_spec(c, cmd, cmd->first_key, false);
+    if (numkeys_at > 0)
+        cmd_reply_key_spec(c, cmd, numkeys_at, true);
 }
 
 static void cmd_reply_info(struct client *c, const struct cmd *cmd)
@@ -357,15 +386,31 @@ void cmd_command_getkeys(struct client *c)
         reply_error(c, "ERR Invalid number of arguments specified for command");
         return;
     }
-    if (cmd->first_key <= 0) {
+    int numkeys_at = CMD_NUMKEYS_INDEX(cmd);
+    if (cmd->first_key <= 0 && numkeys_at == 0) {
         reply_error(c, "ERR The command has no key arguments");
         return;
     }
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+    const struct cmd_arg *args = &c->argv[2];
+    long long nkeys = 0;
+    if (numkeys_at > 0 &&
+        (num_parse_ll(args[numkeys_at].ptr, args[numkeys_at].len, &nkeys) < 0 || nkeys < 1 ||
+         nkeys > argc - numkeys_at - 1)) {
+        reply_error(c, "ERR Invalid arguments specified for command");
+        return;
+    }
     struct reply_deferred d = reply_defer(c);
     long long n = 0;
-    for (int i = cmd->first_key; i <= last && i < argc; i += cmd->key_step) {
-        reply_bulk(c, c->argv[i + 2].ptr, c->argv[i + 2].len);
+    if (cmd->first_key > 0) {
+        int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+        for (int i = cmd->first_key; i <= last && i < argc; i += cmd->key_step) {
+            reply_bulk(c, args[i].ptr, args[i].len);
+            n++;
+        }
+    }
+    for (long long i = 0; i < nkeys; i++) {
+        const struct cmd_arg *k = &args[numkeys_at + 1 + i];
+        reply_bulk(c, k->ptr, k->len);
         n++;
     }
     reply_set_deferred_array(c, d, n);

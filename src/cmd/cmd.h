@@ -25,7 +25,18 @@ enum cmd_flag {
     CMD_NO_MULTI = 1 << 14,
     CMD_ALLOW_BUSY = 1 << 15,
     CMD_PROTECTED = 1 << 16, /* refused unless enable-debug-command allows it */
+    /* Which keys a write modifies, for WATCH and waking blocked clients. By default every
+     * key in first..last..step is signalled after a write that changed the dataset. */
+    CMD_SIGNALS_ITSELF = 1 << 17, /* the handler signals exactly what it changed (DEL) */
+    CMD_WRITES_FIRST_KEY = 1 << 18, /* only the first key is written (SINTERSTORE dst ...) */
+    /* A key count at argv[1] or argv[2] followed by that many keys (Redis "movablekeys"). */
+    CMD_NUMKEYS_AT_1 = 1 << 19,
+    CMD_NUMKEYS_AT_2 = 1 << 20,
 };
+
+/* argv index of the key count of a CMD_NUMKEYS_* command, or 0. */
+#define CMD_NUMKEYS_INDEX(cmd) \
+    (((cmd)->flags & CMD_NUMKEYS_AT_1) ? 1 : ((cmd)->flags & CMD_NUMKEYS_AT_2) ? 2 : 0)
 
 typedef void cmd_proc(struct client *c);
 

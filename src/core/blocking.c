@@ -253,6 +253,23 @@ void blocking_signal_key(struct db *db, const char *key, size_t len)
     blocking_ready_list[blocking_nready++] = (struct blocking_ready){rkey, rlen};
 }
 
+void blocking_signal_db(struct db *db)
+{
+    if (!blocking_ready_init || dict_size(&blocking_keys) == 0)
+        return;
+    int id = db_id(db);
+    struct dict_iter it;
+    dict_iter_init(&it, &blocking_keys);
+    for (struct dict_node *n; (n = dict_iter_next(&it)) != NULL;) {
+        struct blocking_waiters *w = (struct blocking_waiters *)n;
+        int wid;
+        memcpy(&wid, w->key, sizeof wid);
+        if (wid == id)
+            blocking_signal_key(db, w->key + sizeof wid, w->keylen - sizeof wid);
+    }
+    dict_iter_release(&it);
+}
+
 /* Runs a waiting client's command again; unblocks it unless the command waits again. */
 static void blocking_rerun(struct client *c)
 {

@@ -37,6 +37,8 @@ void blocking_block(struct client *c, const struct cmd_arg *keys, int nkeys, int
 bool blocking_is_blocked(const struct client *c);
 /* Marks a key ready if anyone waits on it (cheap when nobody waits at all). */
 void blocking_signal_key(struct db *db, const char *key, size_t len);
+/* Marks every waited-on key of the database ready (SWAPDB, FLUSHDB). */
+void blocking_signal_db(struct db *db);
 /* Serves the clients of every ready key; called after each top-level command. */
 void blocking_serve_ready(void);
 /* Forgets a client's wait without replying (disconnect, RESET). */

@@ -437,14 +437,21 @@ void server_signal_modified_key(struct db *db, const char *key, size_t len)
     blocking_signal_key(db, key, len);
 }
 
+void server_signal_modified_db(struct db *db)
+{
+    multi_touch_db(db);
+    blocking_signal_db(db);
+}
+
 /* After a write, every key named by the command's key positions counts as modified for
  * WATCH and wakes clients blocked on it. Commands that touch keys outside their key positions (MOVE and COPY to another
  * database, FLUSH*, SWAPDB) signal those themselves. */
 static void server_signal_written_keys(struct client *c, const struct cmd *cmd)
 {
-    if (cmd->first_key <= 0)
+    if (cmd->first_key <= 0 || (cmd->flags & CMD_SIGNALS_ITSELF))
         return;
-    int last = cmd->last_key < 0 ? c->argc + cmd->last_key : cmd->last_key;
+    int last = (cmd->flags & CMD_WRITES_FIRST_KEY) ? cmd->first_key
+               : cmd->last_key < 0 ? c->argc + cmd->last_key : cmd->last_key;
     for (int i = cmd->first_key; i <= last && i < c->argc; i += cmd->key_step)
         server_signal_modified_key(c->db, c->argv[i].ptr, c->argv[i].len);
 }

@@ -221,6 +221,9 @@ long long server_unix_us(void);
  * signalled automatically after every write command. */
 struct db;
 void server_signal_modified_key(struct db *db, const char *key, size_t len);
+/* The same for a whole database that was flushed or swapped: watchers of keys that exist
+ * in it fail, and every client waiting on one of its keys is re-checked. */
+void server_signal_modified_db(struct db *db);
 /* Marks keyspace writes for the save points and INFO. */
 void server_dirty(long long n);
 /* Counts one error reply by its code, for INFO errorstats. */

@@ -101,6 +101,7 @@ static void keys_del_generic(struct client *c)
             continue;
         db_delete(c->db, key->ptr, key->len);
         keys_notify(c->db, "del", key);
+        server_signal_modified_key(c->db, key->ptr, key->len);
         deleted++;
     }
     if (deleted)
@@ -320,8 +321,8 @@ void cmd_move(struct client *c)
         return;
     }
     db_add(dst, db_unlink(c->db, key->ptr, key->len));
-    /* The call path signals WATCH for the key positions in c->db only. */
-    multi_touch_key(dst, key->ptr, key->len);
+    /* The call path signals the key positions in c->db only. */
+    server_signal_modified_key(dst, key->ptr, key->len);
     server_dirty(1);
     keys_notify(c->db, "move_from", key);
     keys_notify(dst, "move_to", key);
@@ -372,9 +373,8 @@ void cmd_copy(struct client *c)
     if (dst_exists)
         db_delete(dst_db, dst->ptr, dst->len);
     db_add(dst_db, copy);
-    /* The call path signals WATCH for the key positions in c->db only. */
-    if (dst_db != c->db)
-        multi_touch_key(dst_db, dst->ptr, dst->len);
+    /* COPY signals itself: the source is only read. */
+    server_signal_modified_key(dst_db, dst->ptr, dst->len);
     server_dirty(1);
     keys_notify(dst_db, "copy_to", dst);
     reply_integer(c, 1);
@@ -722,12 +722,12 @@ void cmd_swapdb(struct client *c)
     if (a != b) {
         /* A watched key changes if it exists on either side of the swap: touching each
          * database before and after covers both. */
-        multi_touch_db(a);
-        multi_touch_db(b);
+        server_signal_modified_db(a);
+        server_signal_modified_db(b);
         /* Clients hold database pointers, so the contents move, not the structs. */
         db_swap(a, b);
-        multi_touch_db(a);
-        multi_touch_db(b);
+        server_signal_modified_db(a);
+        server_signal_modified_db(b);
     }
     /* Counted even when both indexes are equal, as Redis does. */
     server_dirty(1);
@@ -756,10 +756,10 @@ static void keys_flush_generic(struct client *c, struct db *db)
         return;
     /* WATCH must see the keys that are about to vanish, so touch while they exist. */
     if (db) {
-        multi_touch_db(db);
+        server_signal_modified_db(db);
     } else {
         for (int i = 0; i < srv.cfg.databases; i++)
-            multi_touch_db(db_get(i));
+            server_signal_modified_db(db_get(i));
     }
     server_dirty(db_flush(db));
     reply_ok(c);

@@ -9,22 +9,29 @@
 #include "../proto/reply.h"
 #include "../util/num.h"
 
+bool scan_parse_cursor_or_reply(struct client *c, const struct cmd_arg *arg,
+                                unsigned long long *cursor)
+{
+    /* Redis reads the cursor with strtoul: "007", "+1" and "-1" (wrapping) are accepted,
+     * a leading blank or trailing garbage is not. */
+    char *end;
+    errno = 0;
+    *cursor = strtoull(arg->ptr, &end, 10);
+    if (arg->len == 0 || isspace((unsigned char)arg->ptr[0]) || *end != '\0' ||
+        (size_t)(end - arg->ptr) != arg->len || errno == ERANGE) {
+        reply_error(c, "ERR invalid cursor");
+        return false;
+    }
+    return true;
+}
+
 bool scan_parse_or_reply(struct client *c, int cursor_at, bool allow_type, struct scan_opts *o)
 {
     o->count = SCAN_DEFAULT_COUNT;
     o->match = NULL;
     o->type = NULL;
-    /* Redis reads the cursor with strtoul: "007", "+1" and "-1" (wrapping) are accepted,
-     * a leading blank or trailing garbage is not. */
-    const struct cmd_arg *cur = &c->argv[cursor_at];
-    char *end;
-    errno = 0;
-    o->cursor = strtoull(cur->ptr, &end, 10);
-    if (cur->len == 0 || isspace((unsigned char)cur->ptr[0]) || *end != '\0' ||
-        (size_t)(end - cur->ptr) != cur->len || errno == ERANGE) {
-        reply_error(c, "ERR invalid cursor");
+    if (!scan_parse_cursor_or_reply(c, &c->argv[cursor_at], &o->cursor))
         return false;
-    }
     for (int i = cursor_at + 1; i < c->argc; i += 2) {
         if (i + 1 >= c->argc) {
             reply_error_syntax(c);

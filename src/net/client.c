@@ -229,6 +229,8 @@ enum client_class client_class_of(const struct client *c)
 /* Enforces client-output-buffer-limit for the client's class. */
 static void client_check_obuf_limit(struct client *c)
 {
+    if (c->flags & CLIENT_CLOSE_ASAP)
+        return; /* already on its way out: count and log it once */
     const struct obuf_limit *lim = &srv.cfg.obuf_limits[client_class_of(c)];
     long long used = (long long)c->out.bytes;
     bool hard = lim->hard && used >= lim->hard;

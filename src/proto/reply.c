@@ -345,3 +345,8 @@ void reply_set_deferred_map(struct client *c, struct reply_deferred d, long long
     else
         reply_set_deferred(c, d, '*', n * 2);
 }
+
+void reply_set_deferred_set(struct client *c, struct reply_deferred d, long long n)
+{
+    reply_set_deferred(c, d, c->resp >= 3 ? '~' : '*', n);
+}

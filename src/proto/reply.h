@@ -77,6 +77,7 @@ void reply_help(struct client *c, const char *const *lines);
 struct reply_deferred reply_defer(struct client *c);
 void reply_set_deferred_array(struct client *c, struct reply_deferred d, long long n);
 void reply_set_deferred_map(struct client *c, struct reply_deferred d, long long n);
+void reply_set_deferred_set(struct client *c, struct reply_deferred d, long long n);
 
 /* Frees every queued block. */
 void reply_queue_free(struct reply_queue *q);
