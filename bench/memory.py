@@ -45,11 +45,38 @@ def wl_strings(n, batch, value_size):
                for i in range(start, min(start + batch, n))]
 
 
-# name -> (generator, description).  Later issues add e.g. wl_hashes / wl_sets / wl_zsets here,
-# each a function with the same signature.
-WORKLOADS = {
-    "strings": (wl_strings, "N keys key:%07d -> VALUE_SIZE-byte string (SET)"),
+# Collections: N counts ELEMENTS. "big" puts all N in one key; "small" spreads them over N/10
+# keys of 10 elements each (the compact encodings' home ground).
+SMALL_SIZE = 10
+ADD_COMMANDS = {
+    "hash": lambda key, i, vs: ("HSET", key, b"field:%07d" % i, value_bytes(i, vs)),
+    "set": lambda key, i, vs: ("SADD", key, b"member:%07d" % i),
+    "zset": lambda key, i, vs: ("ZADD", key, i, b"member:%07d" % i),
+    "list": lambda key, i, vs: ("RPUSH", key, value_bytes(i, vs)),
 }
+
+
+def collection_workload(kind, small):
+    add = ADD_COMMANDS[kind]
+
+    def gen(n, batch, value_size):
+        for start in range(0, n, batch):
+            yield [add(b"%s:%07d" % (kind.encode(), i // SMALL_SIZE) if small else b"big",
+                       i, value_size)
+                   for i in range(start, min(start + batch, n))]
+    return gen
+
+
+# name -> (generator, description, keys created for N).
+WORKLOADS = {
+    "strings": (wl_strings, "N keys key:%07d -> VALUE_SIZE-byte string (SET)", lambda n: n),
+}
+for _kind in ADD_COMMANDS:
+    WORKLOADS[_kind + "-big"] = (collection_workload(_kind, False),
+                                 "one %s of N elements" % _kind, lambda n: 1)
+    WORKLOADS[_kind + "-small"] = (collection_workload(_kind, True),
+                                   "N/%d %ss of %d elements" % (SMALL_SIZE, _kind, SMALL_SIZE),
+                                   lambda n: (n + SMALL_SIZE - 1) // SMALL_SIZE)
 
 
 # ------------------------------------------------------------------------------ servers
@@ -119,7 +146,7 @@ def measure(server, workload, n, batch, value_size, settle):
     c.flushall()
     time.sleep(settle)
     before = memory_info(c)
-    gen, _ = WORKLOADS[workload]
+    gen = WORKLOADS[workload][0]
     t0 = time.time()
     for cmds in gen(n, batch, value_size):
         p = c.pipeline(transaction=False)
@@ -144,7 +171,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="workloads:\n" + "\n".join(
-                                     "  %-10s %s" % (k, d) for k, (_, d) in WORKLOADS.items()))
+                                     "  %-12s %s" % (k, w[1]) for k, w in WORKLOADS.items()))
     ap.add_argument("-n", "--keys", type=int, default=int(os.environ.get("NKEYS", 1_000_000)),
                     help="number of keys (env NKEYS, default 1000000)")
     ap.add_argument("-w", "--workload", default=os.environ.get("WORKLOAD", "strings"),
@@ -190,13 +217,14 @@ def main():
             r = measure(srv, args.workload, args.keys, args.batch, args.value_size, args.settle)
         finally:
             srv.stop()
-        if r["dbsize"] != args.keys:
-            print("WARNING: %s DBSIZE %d != %d" % (name, r["dbsize"], args.keys), file=sys.stderr)
+        want_keys = WORKLOADS[args.workload][2](args.keys)
+        if r["dbsize"] != want_keys:
+            print("WARNING: %s DBSIZE %d != %d" % (name, r["dbsize"], want_keys), file=sys.stderr)
         results.append(r)
 
     f, rd = results
     lines = [
-        "workload %s: %d keys, %d-byte values; bytes per key = (after - before) / N"
+        "workload %s: N=%d, %d-byte values; bytes per N (key or element) = (after - before) / N"
         % (args.workload, args.keys, args.value_size),
         "%-16s %12s %12s %10s" % ("", "ferrite", "redis", "ratio f/r"),
     ]
