@@ -31,7 +31,6 @@ struct blocking_state {
     struct cmd_arg *argv;           /* owned copy (client_copy_argv) */
     int argc;
     struct ev_timer *timer;         /* NULL when waiting forever */
-    enum blocking_timeout_reply on_timeout;
     bool rearmed;                   /* the re-run command asked to keep waiting */
 };
 
@@ -95,12 +94,13 @@ bool blocking_parse_timeout_or_reply(struct client *c, const struct cmd_arg *arg
                                      long long *deadline_ms)
 {
     long double secs;
-    if (num_parse_ld(arg->ptr, arg->len, &secs) < 0 || secs != secs ||
-        secs > (long double)LLONG_MAX / 1000) {
+    if (num_parse_ld(arg->ptr, arg->len, &secs) < 0 || secs != secs) {
         reply_error(c, "ERR timeout is not a float or out of range");
         return false;
     }
-    if (secs < 0) {
+    /* Redis converts seconds*1000 to a long long; infinite or huge values come out negative
+     * there, so it answers "negative" for them too. */
+    if (secs < 0 || secs > (long double)LLONG_MAX / 1000) {
         reply_error(c, "ERR timeout is negative");
         return false;
     }
@@ -115,7 +115,7 @@ bool blocking_parse_timeout_or_reply(struct client *c, const struct cmd_arg *arg
 static long long blocking_on_timeout(struct ev_loop *loop, void *data);
 
 void blocking_block(struct client *c, const struct cmd_arg *keys, int nkeys, int key_step,
-                    long long deadline_ms, enum blocking_timeout_reply on_timeout)
+                    long long deadline_ms)
 {
     if (c->blocked) {
         /* Re-run of a waiting command that still found nothing: keep its place. */
@@ -126,7 +126,6 @@ void blocking_block(struct client *c, const struct cmd_arg *keys, int nkeys, int
     b->cmd = (struct cmd *)c->cmd;
     b->argv = client_copy_argv(c->argv, c->argc);
     b->argc = c->argc;
-    b->on_timeout = on_timeout;
     b->keys = mem_alloc(sizeof *b->keys * (size_t)nkeys);
     struct dict *table = blocking_table();
     for (int i = 0; i < nkeys; i++) {
@@ -196,21 +195,13 @@ void blocking_abort(struct client *c)
     blocking_release(c);
 }
 
-static void blocking_reply_timeout(struct client *c, enum blocking_timeout_reply kind)
-{
-    if (kind == BLOCKING_NULL_BULK)
-        reply_null(c);
-    else
-        reply_null_array(c);
-}
-
 static long long blocking_on_timeout(struct ev_loop *loop, void *data)
 {
     (void)loop;
     struct client *c = data;
     /* The timer ends by returning; release must not delete it a second time. */
     c->blocked->timer = NULL;
-    blocking_reply_timeout(c, c->blocked->on_timeout);
+    reply_null_array(c);
     blocking_release(c);
     client_resume(c);
     blocking_serve_ready();
@@ -224,7 +215,7 @@ void blocking_unblock_client(struct client *c, bool with_error)
     if (with_error)
         reply_error(c, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
     else
-        blocking_reply_timeout(c, c->blocked->on_timeout);
+        reply_null_array(c);
     blocking_release(c);
     client_resume(c);
 }

@@ -17,12 +17,6 @@ struct client;
 struct cmd_arg;
 struct db;
 
-/* What a client gets when its wait times out. */
-enum blocking_timeout_reply {
-    BLOCKING_NULL_ARRAY, /* BLPOP, BZPOPMIN, BLMPOP... */
-    BLOCKING_NULL_BULK,  /* BLMOVE, BRPOPLPUSH */
-};
-
 /* Parses a timeout in seconds (fractions allowed, 0 = forever) into absolute unix ms
  * (0 = forever); replies with Redis's error and returns false when invalid. */
 bool blocking_parse_timeout_or_reply(struct client *c, const struct cmd_arg *arg,
@@ -30,9 +24,10 @@ bool blocking_parse_timeout_or_reply(struct client *c, const struct cmd_arg *arg
 /* False when the command must answer at once instead of waiting (inside MULTI/EXEC). */
 bool blocking_allowed(const struct client *c);
 /* Suspends the client's current command until one of the keys is written or the deadline
- * (unix ms, 0 = none) passes. Keys are argv entries of the current command. */
+ * (unix ms, 0 = none) passes; a timeout answers a null array, as every blocking command of
+ * Redis 7.0 does. Keys are argv entries of the current command. */
 void blocking_block(struct client *c, const struct cmd_arg *keys, int nkeys, int key_step,
-                    long long deadline_ms, enum blocking_timeout_reply on_timeout);
+                    long long deadline_ms);
 /* True while the client waits. */
 bool blocking_is_blocked(const struct client *c);
 /* Marks a key ready if anyone waits on it (cheap when nobody waits at all). */

@@ -1375,7 +1375,7 @@ static void zpop_multi(struct client *c, const struct cmd_arg *keys, int nkeys, 
         reply_null_array(c);
         return;
     }
-    blocking_block(c, keys, nkeys, 1, deadline_ms, BLOCKING_NULL_ARRAY);
+    blocking_block(c, keys, nkeys, 1, deadline_ms);
 }
 
 static void zpop_command(struct client *c, bool max)
