@@ -8,8 +8,6 @@ there too, because Redis 7.0's behaviour is the contract.
 Markers:
   ferrite_only  behaviour Redis does not have (io-model, FD_SETSIZE refusal...);
                 skipped when the binary is redis-server.
-  needs_types   needs non-string types (lists, sets, pub/sub); skipped against ferrite
-                unless FERRITE_TYPES=1.
 """
 
 import ctypes
@@ -27,7 +25,6 @@ import redis
 REPO = Path(__file__).resolve().parents[2]
 SERVER_BIN = os.environ.get("FERRITE_SERVER") or str(REPO / "build" / "ferrite-server")
 IS_REDIS = "redis-server" in os.path.basename(SERVER_BIN)
-TYPES_ENABLED = IS_REDIS or os.environ.get("FERRITE_TYPES") == "1"
 REDIS_CLI = os.environ.get("REDIS_CLI", "/usr/bin/redis-cli")
 
 START_DEADLINE = 10.0
@@ -43,8 +40,6 @@ _live_servers = []
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ferrite_only: ferrite-specific behaviour, skipped against redis-server")
-    config.addinivalue_line(
-        "markers", "needs_types: needs non-string data types (skipped unless FERRITE_TYPES=1)")
 
 
 def pytest_report_header(config):
@@ -54,12 +49,9 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     skip_ferrite = pytest.mark.skip(reason="ferrite-only behaviour; binary is redis-server")
-    skip_types = pytest.mark.skip(reason="needs non-string types; set FERRITE_TYPES=1")
     for item in items:
         if IS_REDIS and "ferrite_only" in item.keywords:
             item.add_marker(skip_ferrite)
-        if not TYPES_ENABLED and "needs_types" in item.keywords:
-            item.add_marker(skip_types)
 
 
 def pytest_sessionfinish(session, exitstatus):

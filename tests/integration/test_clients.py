@@ -212,7 +212,6 @@ def test_resp3_scalars_unchanged(resp3):
         b"-ERR unknown command 'FOO', with args beginning with: \r\n"
 
 
-@pytest.mark.needs_types
 def test_resp3_double_and_push(server, resp3):
     resp3.call("ZADD", "z", "1.5", "m")
     assert resp3.call_raw("ZSCORE", "z", "m") == b",1.5\r\n"

@@ -38,7 +38,6 @@ def test_type(r):
     assert r.type("missing") == b"none"
 
 
-@pytest.mark.needs_types
 def test_type_of_other_types(r):
     r.rpush("l", 1)
     r.sadd("st", 1)
@@ -119,7 +118,6 @@ def test_scan_type_filter(r):
     assert scan_all(r, _type="nosuchtype") == []
 
 
-@pytest.mark.needs_types
 def test_scan_type_filter_mixed(r):
     r.set("s", 1)
     r.rpush("l", 1)
@@ -411,7 +409,6 @@ def test_object_freq_with_lfu(server, raw):
 
 # -- WRONGTYPE on generic commands (needs lists) ------------------------------
 
-@pytest.mark.needs_types
 def test_generic_commands_work_on_lists(r):
     r.rpush("l", "a", "b")
     assert r.exists("l") == 1

@@ -344,7 +344,6 @@ def test_watch_arity(raw):
     assert raw.call_raw("WATCH") == b"-ERR wrong number of arguments for 'watch' command\r\n"
 
 
-@pytest.mark.needs_types
 def test_blocking_command_inside_multi_does_not_block(raw):
     queue(raw, ("BLPOP", "emptylist", "0"), ("SET", "k", "v"))
     assert raw.call_raw("EXEC", timeout=2) == b"*2\r\n*-1\r\n+OK\r\n"
@@ -453,7 +452,6 @@ def test_redis_py_transaction_helper(server, r):
     assert r.get("balance") == b"10"
 
 
-@pytest.mark.needs_types
 def test_wrongtype_inside_exec_is_per_command(raw):
     raw.call("RPUSH", "list", "a")
     queue(raw, ("INCR", "list"), ("SET", "x", "1"), ("GET", "list"), ("RPUSH", "list", "b"))

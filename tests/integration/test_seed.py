@@ -101,7 +101,6 @@ def test_python_pipeline_without_transaction(server, r):
     assert pipe.execute() == [True, b"abc", 1, 2, None]
 
 
-@pytest.mark.needs_types
 def test_list_transcript_via_redis_cli(flushed):
     s = flushed
     assert cli(s, "rpush", "mylist", "A") == "1"
@@ -115,7 +114,6 @@ def test_list_transcript_via_redis_cli(flushed):
     assert cli(s, "lrange", "l2", "0", "-1") == "1\n2\n3"
 
 
-@pytest.mark.needs_types
 def test_pubsub_transcript(server, r):
     with RawClient(server.port) as sub:
         assert sub.call("subscribe", "py123") == [b"subscribe", b"py123", 1]

@@ -460,7 +460,6 @@ def test_wrong_arity(raw, args):
     assert err(raw, *args) == f"ERR wrong number of arguments for '{args[0].lower()}' command"
 
 
-@pytest.mark.needs_types
 @pytest.mark.parametrize("args", [
     ("GET", "l"), ("GETSET", "l", "v"), ("APPEND", "l", "v"), ("STRLEN", "l"),
     ("INCR", "l"), ("INCRBYFLOAT", "l", "1"), ("GETRANGE", "l", "0", "1"),
@@ -472,7 +471,6 @@ def test_wrongtype(raw, args):
     assert raw.call("TYPE", "l") == b"list"
 
 
-@pytest.mark.needs_types
 def test_set_overwrites_other_types(r):
     r.rpush("l", "x")
     assert r.set("l", "v") is True
