@@ -143,13 +143,25 @@ void multi_reset_client(struct client *c)
     multi_unwatch_all(c);
 }
 
-static void multi_touch_entry(struct watch_entry *e)
+static void multi_touch_entry(struct watch_entry *e, bool expiring)
 {
-    for (size_t i = 0; i < e->nclients; i++)
-        e->clients[i]->flags |= CLIENT_DIRTY_CAS;
+    for (size_t i = 0; i < e->nclients; i++) {
+        struct client *c = e->clients[i];
+        if (expiring) {
+            struct watch_ref *w = NULL;
+            for (size_t j = 0; j < c->nwatched && !w; j++)
+                if (c->watched[j].entry == e)
+                    w = &c->watched[j];
+            if (w && w->expired_at_watch) {
+                w->expired_at_watch = false; /* its deletion is no change; later ones are */
+                continue;
+            }
+        }
+        c->flags |= CLIENT_DIRTY_CAS;
+    }
 }
 
-void multi_touch_key(struct db *db, const char *key, size_t len)
+static void multi_touch_key_generic(struct db *db, const char *key, size_t len, bool expiring)
 {
     if (!multi_watched_ready || dict_size(&multi_watched) == 0)
         return;
@@ -158,9 +170,19 @@ void multi_touch_key(struct db *db, const char *key, size_t len)
     size_t klen = multi_registry_key(buf, db, key, len);
     struct watch_entry *e = (struct watch_entry *)dict_find(&multi_watched, buf, klen);
     if (e)
-        multi_touch_entry(e);
+        multi_touch_entry(e, expiring);
     if (buf != stack)
         mem_free(buf);
+}
+
+void multi_touch_key(struct db *db, const char *key, size_t len)
+{
+    multi_touch_key_generic(db, key, len, false);
+}
+
+void multi_touch_expired_key(struct db *db, const char *key, size_t len)
+{
+    multi_touch_key_generic(db, key, len, true);
 }
 
 void multi_touch_db(struct db *db)
@@ -175,7 +197,7 @@ void multi_touch_db(struct db *db)
         int eid;
         memcpy(&eid, e->key, sizeof eid);
         if (eid == id && db_lookup(db, e->key + 4, e->keylen - 4, DB_LOOKUP_WRITE | DB_LOOKUP_NOTOUCH))
-            multi_touch_entry(e);
+            multi_touch_entry(e, false);
     }
     dict_iter_release(&it);
 }

@@ -28,6 +28,9 @@ void multi_reset_client(struct client *c);
 
 /* Makes EXEC fail for every client watching this key. */
 void multi_touch_key(struct db *db, const char *key, size_t len);
+/* An expired key is being deleted: watchers for whom it was already expired at WATCH time
+ * see no change (it was logically gone already); everyone else fails, as in Redis 7.0. */
+void multi_touch_expired_key(struct db *db, const char *key, size_t len);
 /* The same for every watched key of the database that currently exists (FLUSHDB, SWAPDB). */
 void multi_touch_db(struct db *db);
 

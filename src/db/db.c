@@ -143,7 +143,7 @@ bool db_is_expired(const struct kv *kv)
 static void db_expire_entry(struct db *db, struct kv *kv)
 {
     srv.stats.expired_keys++;
-    multi_touch_key(db, kv_key(kv), kv->keylen);
+    multi_touch_expired_key(db, kv_key(kv), kv->keylen);
     pubsub_notify_keyspace(NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen, db->id);
     db_delete(db, kv_key(kv), kv->keylen);
 }
@@ -171,12 +171,17 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len, int flags)
     return kv;
 }
 
-void db_add(struct db *db, struct kv *kv)
+void db_add_quiet(struct db *db, struct kv *kv)
 {
     db_init_clock(kv);
     dict_add(&db->keys, &kv->node);
     if (kv->has_expire)
         db_volatile_add(db, kv);
+}
+
+void db_add(struct db *db, struct kv *kv)
+{
+    db_add_quiet(db, kv);
     /* Every creation funnels through here (SET, APPEND, INCR, RENAME's and COPY's
      * destination, MOVE's target database, DEBUG POPULATE), so "new" is published once
      * per created key and before the command's own event, as Redis's dbAdd does. */
