@@ -169,6 +169,12 @@ bench() {
 
 flushall() { "$REDIS_CLI" -p "${PORT[$1]}" flushall >/dev/null; }
 
+# CPU time (user + system, in clock ticks) the server process has used so far: with the
+# client on its own CPU, ticks per request measure the server's cost per core even when the
+# client is what limits requests per second.
+server_ticks() { awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+
 # Requests per run for (test, depth): fixed REQUESTS, or calibrated from one short run against
 # Redis (and one against ferrite, which only serves as warm-up) so that a Redis run lasts about
 # TARGET_SECS.  Wall time is used because some tests (lrange_*) print several rows.
@@ -190,7 +196,7 @@ n = max(unit, int(round(n / unit)) * unit)   # whole pipelines for every client
 print(min(n, 50_000_000))")
 }
 
-echo 'server,round,depth,clients,requests,test,rps,avg_latency_ms,min_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,max_latency_ms' >"$RAW"
+echo 'server,round,depth,clients,requests,cpu_us_per_req,test,rps,avg_latency_ms,min_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,max_latency_ms' >"$RAW"
 
 log "calibrating request counts (target ${TARGET_SECS}s per run)"
 for test in "${TEST_LIST[@]}"; do
@@ -209,9 +215,14 @@ for (( round = 1; round <= ROUNDS; round++ )); do
         for depth in "${DEPTH_LIST[@]}"; do
             n=${NREQ[$test/$depth]}
             for name in "${order[@]}"; do
+                t0=$(server_ticks "$name")
                 rows=$(bench "$name" "$test" "$depth" "$n")
+                t1=$(server_ticks "$name")
+                # Tests that print several rows (lrange_*) share one CPU figure per run.
+                cpu=$(awk -v t="$((t1 - t0))" -v hz="$CLK_TCK" -v n="$n" -v k="$(wc -l <<<"$rows")" \
+                      'BEGIN { printf "%.3f", t * 1e6 / hz / (n * k) }')
                 while IFS= read -r row; do
-                    echo "$name,$round,$depth,$CLIENTS,$n,$row" >>"$RAW"
+                    echo "$name,$round,$depth,$CLIENTS,$n,$cpu,$row" >>"$RAW"
                 done <<<"$rows"
                 done_runs=$(( done_runs + 1 ))
                 log "round $round/$ROUNDS  $test -P $depth  $name  ($done_runs/$total)  $(cut -d, -f1,2 <<<"${rows##*$'\n'}")"
