@@ -33,6 +33,7 @@
 #include "../util/mem.h"
 #include "../util/num.h"
 #include "listpack.h"
+#include "t_hash.h"
 
 /* A listpack is converted before it would pass this size, as Redis's lpSafeToAdd: a
  * listpack's header counts bytes in 32 bits and every change moves the whole block. */
@@ -755,8 +756,11 @@ static struct hash_entry *hash_random_entry(const struct dict *d, size_t *max_ch
         size_t chain = 0;
         for (struct dict_node *n = head; n; n = n->next)
             chain++;
-        if (chain > *max_chain)
+        if (chain > *max_chain) {
+            /* Accepting now would favour this long chain: raise the bound and draw again. */
             *max_chain = chain;
+            continue;
+        }
         size_t j = hash_rand_below(*max_chain);
         if (j >= chain)
             continue;
@@ -780,8 +784,10 @@ static void hash_sampler_init(struct hash_sampler *s, const struct kv *kv)
     memset(s, 0, sizeof *s);
     if (kv->enc != KV_ENC_LISTPACK) {
         s->d = kv->v.ptr;
-        /* Chains longer than a few nodes are rare at the dict's load factor. */
-        s->max_chain = 4;
+        /* At a load factor of at most 1 a chain longer than 8 is a one-in-a-million event,
+         * so starting the bound there makes picks uniform in practice from the first draw
+         * (a lower guess under-picks long chains until they are met). */
+        s->max_chain = 8;
         return;
     }
     const unsigned char *lp = kv->v.ptr;
@@ -1099,4 +1105,41 @@ void cmd_hscan(struct client *c)
         hscan_listpack(c, kv, &o);
     else
         hscan_hashtable(c, kv, &o);
+}
+
+/* ======================================================================================
+ * the API other modules use (t_hash.h)
+ * ==================================================================================== */
+
+struct kv *hash_type_new(const char *key, size_t klen, size_t hint)
+{
+    if (hint <= (unsigned long long)srv.cfg.hash_max_listpack_entries)
+        return kv_new_ptr(key, klen, KV_HASH, KV_ENC_LISTPACK, lp_new(0), -1);
+    struct dict *d = hash_dict_new();
+    dict_reserve(d, hint);
+    return kv_new_ptr(key, klen, KV_HASH, KV_ENC_HASHTABLE, d, -1);
+}
+
+bool hash_type_set(struct kv *kv, const char *f, size_t flen, const char *v, size_t vlen)
+{
+    return hash_set(kv, f, flen, v, vlen);
+}
+
+unsigned long hash_type_len(const struct kv *kv)
+{
+    return hash_len(kv);
+}
+
+void hash_type_foreach(const struct kv *kv, hash_pair_fn *fn, void *arg)
+{
+    struct hash_iter it;
+    hash_iter_init(&it, kv->v.ptr, (enum kv_encoding)kv->enc);
+    while (hash_iter_next(&it)) {
+        struct hash_str f, v;
+        hash_iter_field(&it, &f);
+        hash_iter_value(&it, &v);
+        if (!fn(f.p, f.len, v.p, v.len, arg))
+            break;
+    }
+    hash_iter_release(&it);
 }
