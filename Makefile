@@ -76,12 +76,28 @@ unit: $(UNIT_BIN)
 integration: $(SERVER)
 	FERRITE_SERVER=$(CURDIR)/$(SERVER) $(PYTHON) -m pytest tests/integration -q -p no:cacheprovider
 
-# libFuzzer harnesses link the pure parsers and encodings directly (no server), built by
-# clang with ASan/UBSan.
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# libFuzzer harnesses, built by clang with ASan/UBSan. Each links only what it needs: by
+# default the pure parsers and encodings (no server); a harness that drives the whole server
+# sets FUZZ_SRC_<name> to every library source (all of src/ but main.c). Sources are compiled
+# once per object into build/fuzz/obj, instrumented for coverage, and shared by the harnesses.
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Isrc
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_PURE_SRC := $(filter src/proto/resp.c src/util/% src/types/listpack.c,$(LIB_SRC))
+FUZZ_SRC_fuzz_commands := $(LIB_SRC)
+FUZZ_SRC_fuzz_rdb := $(LIB_SRC)
+fuzz_objs = $(patsubst %.c,build/fuzz/obj/%.o,$(or $(FUZZ_SRC_$(1)),$(FUZZ_PURE_SRC)))
+
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-	    $< $(filter src/proto/resp.c src/util/% src/types/listpack.c,$(LIB_SRC)) -o $@ -lm
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+define FUZZ_LINK_RULE
+build/fuzz/$(1): tests/fuzz/$(1).c $(call fuzz_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_SAN) -fsanitize=fuzzer -MMD -MP -MF $$@.d $$(filter %.c %.o,$$^) -o $$@ -lm
+endef
+$(foreach f,$(FUZZ_BIN:build/fuzz/%=%),$(eval $(call FUZZ_LINK_RULE,$(f))))
 
 # Replays the saved corpus (crashes found once stay fixed), then fuzzes briefly.
 fuzz-smoke: $(FUZZ_BIN)

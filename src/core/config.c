@@ -237,10 +237,23 @@ static bool cfg_save_seen;
 
 static int cfg_parse_save(const struct cfg_directive *d, int argc, char **argv, char *err)
 {
-    (void)d;
     if (argc == 1 && argv[0][0] == '\0') {
         srv.cfg.nsave = 0;
         return 0;
+    }
+    if (argc == 1 && strchr(argv[0], ' ')) {
+        /* `--save "900 1 300 10"`: one quoted argument, split by spaces as Redis 7.0 does
+         * for every multi-argument directive. */
+        char *copy = mem_strdup(argv[0]), *save_ptr = NULL;
+        char *words[2 * SERVER_MAX_SAVEPOINTS + 1];
+        int n = 0;
+        for (char *w = strtok_r(copy, " ", &save_ptr); w && n < (int)(sizeof words / sizeof *words);
+             w = strtok_r(NULL, " ", &save_ptr))
+            words[n++] = w;
+        int rc = n == 0 ? cfg_set_err(err, "Invalid save parameters", "")
+                        : cfg_parse_save(d, n, words, err);
+        mem_free(copy);
+        return rc;
     }
     if (argc % 2 != 0 || argc == 0)
         return cfg_set_err(err, "Invalid save parameters", "");

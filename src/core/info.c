@@ -149,12 +149,12 @@ static void info_persistence(struct sbuf *o)
                 "current_save_keys_processed:0\r\n"
                 "current_save_keys_total:0\r\n"
                 "rdb_changes_since_last_save:%lld\r\n"
-                "rdb_bgsave_in_progress:0\r\n"
+                "rdb_bgsave_in_progress:%d\r\n"
                 "rdb_last_save_time:%lld\r\n"
-                "rdb_last_bgsave_status:ok\r\n"
-                "rdb_last_bgsave_time_sec:-1\r\n"
-                "rdb_current_bgsave_time_sec:-1\r\n"
-                "rdb_saves:0\r\n"
+                "rdb_last_bgsave_status:%s\r\n"
+                "rdb_last_bgsave_time_sec:%lld\r\n"
+                "rdb_current_bgsave_time_sec:%lld\r\n"
+                "rdb_saves:%lld\r\n"
                 "rdb_last_cow_size:0\r\n"
                 "aof_enabled:%d\r\n"
                 "aof_rewrite_in_progress:0\r\n"
@@ -166,7 +166,10 @@ static void info_persistence(struct sbuf *o)
                 "aof_last_write_status:ok\r\n"
                 "module_fork_in_progress:0\r\n"
                 "module_fork_last_cow_size:0\r\n",
-                srv.dirty, srv.last_save, 0);
+                srv.dirty, srv.child_pid > 0, srv.last_save,
+                srv.last_bgsave_failed ? "err" : "ok", srv.last_bgsave_secs,
+                srv.child_pid > 0 ? (server_unix_ms() - srv.child_start_ms) / 1000 : -1,
+                srv.rdb_saves, 0);
 }
 
 static long long info_avg_samples(const long long *samples)

@@ -8,6 +8,7 @@
 
 #include "../cmd/cmd.h"
 #include "../db/db.h"
+#include "../persist/snapshot.h"
 #include "../util/mem.h"
 #include "config.h"
 #include "log.h"
@@ -93,6 +94,9 @@ int main(int argc, char **argv)
     if (!config_path)
         log_msg(LOG_WARNING, "Warning: no config file specified, using the default config.");
     if (server_init() < 0)
+        return 1;
+    /* Before the loop runs: clients that connect meanwhile wait in the backlog. */
+    if (snapshot_load_at_startup() < 0)
         return 1;
     /* Written once we listen, so whoever waits for the file can connect right away. */
     if (srv.cfg.daemonize || srv.cfg.pidfile)

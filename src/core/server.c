@@ -18,6 +18,7 @@
 #include "../db/evict.h"
 #include "../ev/ev.h"
 #include "../net/sock.h"
+#include "../persist/snapshot.h"
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
@@ -241,6 +242,7 @@ static long long server_cron(struct ev_loop *loop, void *data)
         db_active_expire(budget);
     }
     db_rehash_step(SERVER_REHASH_US);
+    snapshot_cron();
     if (srv.shutdown_asap) {
         log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
         if (server_prepare_shutdown(false, false) == 0) {
@@ -292,6 +294,7 @@ int server_init(void)
         snprintf(srv.run_id + 2 * i, 3, "%02x", id[i]);
     srv.start_ms = server_unix_ms();
     srv.last_save = srv.start_ms / 1000;
+    srv.last_bgsave_secs = -1;
     srv.lru_clock = (uint32_t)((srv.start_ms / 1000) & 0xFFFFFF);
     srv.active_expire_enabled = true;
     srv.unix_fd = -1;
@@ -348,10 +351,15 @@ void server_run(void)
 
 int server_prepare_shutdown(bool save, bool nosave)
 {
-    /* Snapshots arrive with the persistence milestone; until then there is nothing to
-     * save, so SAVE and NOSAVE both end here. */
-    (void)save;
-    (void)nosave;
+    /* A child's snapshot would be older than the one written now, or unwanted. */
+    snapshot_kill_child();
+    if ((srv.cfg.nsave > 0 && !nosave) || save) {
+        log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
+        if (snapshot_save() < 0) {
+            log_msg(LOG_WARNING, "Error trying to save the DB, can't exit.");
+            return -1;
+        }
+    }
     server_close_listeners();
     if (srv.unix_fd >= 0) {
         close(srv.unix_fd);

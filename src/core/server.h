@@ -192,6 +192,15 @@ struct server {
     long long stat_peak_memory;
     long long dirty;            /* changes since the last save */
     long long last_save;        /* unix seconds of the last successful save */
+    /* Snapshots (persist/snapshot.c). */
+    int child_pid;              /* the BGSAVE child, 0 when there is none */
+    long long child_start_ms;   /* unix ms when it was forked */
+    long long dirty_before_bgsave; /* dirty when the child forked: what its file covers */
+    bool bgsave_scheduled;      /* BGSAVE SCHEDULE waiting for the current child */
+    bool last_bgsave_failed;    /* INFO rdb_last_bgsave_status:err */
+    long long last_bgsave_try;  /* unix seconds of the last BGSAVE attempt */
+    long long last_bgsave_secs; /* duration of the last BGSAVE, -1 before the first */
+    long long rdb_saves;        /* snapshots started since start-up */
     bool active_expire_enabled;
     bool shutdown_asap;         /* a signal asked for shutdown; the cron does it */
     int shutdown_exit_code;

@@ -7,6 +7,7 @@
 
 #include "../cmd/cmd.h"
 #include "../db/db.h"
+#include "../persist/snapshot.h"
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
@@ -226,6 +227,29 @@ static void debug_populate(struct client *c)
     reply_ok(c);
 }
 
+/* DEBUG RELOAD [NOSAVE] [NOFLUSH]: save, empty the databases and load the file again, so
+ * tests can check that what was saved is what comes back. */
+static void debug_reload(struct client *c)
+{
+    bool nosave = false, noflush = false;
+    for (int i = 2; i < c->argc; i++) {
+        if (client_arg_is(&c->argv[i], "nosave")) {
+            nosave = true;
+        } else if (client_arg_is(&c->argv[i], "noflush")) {
+            noflush = true;
+        } else {
+            reply_error(c, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+            return;
+        }
+    }
+    if (snapshot_debug_reload(nosave, noflush) < 0) {
+        reply_error(c, "ERR Error trying to load the RDB dump, check server logs.");
+        return;
+    }
+    log_msg(LOG_NOTICE, "DB reloaded by DEBUG RELOAD");
+    reply_ok(c);
+}
+
 void cmd_debug(struct client *c)
 {
     const struct cmd_arg *sub = &c->argv[1];
@@ -234,6 +258,10 @@ void cmd_debug(struct client *c)
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "OBJECT <key>",
             "    Show low level info about the key and associated value.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Options:",
+            "    * NOSAVE: the database will be loaded from an existing RDB file.",
+            "    * NOFLUSH: the existing database will not be removed before load.",
             "POPULATE <count> [<prefix>] [<size>]",
             "    Create <count> string keys named key:<num>. If <prefix> is specified then",
             "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -266,6 +294,8 @@ void cmd_debug(struct client *c)
         }
         srv.active_expire_enabled = on != 0;
         reply_ok(c);
+    } else if (client_arg_is(sub, "reload")) {
+        debug_reload(c);
     } else if (client_arg_is(sub, "populate") && c->argc >= 3 && c->argc <= 5) {
         debug_populate(c);
     } else if (client_arg_is(sub, "object") && c->argc == 3) {

@@ -34,6 +34,9 @@ int db_id(const struct db *db);
 struct kv *db_lookup(struct db *db, const char *key, size_t len, int flags);
 /* Links a new entry whose key is absent. */
 void db_add(struct db *db, struct kv *kv);
+/* The same without the "new" keyspace event: keys loaded from a snapshot were not
+ * created by anyone, and Redis publishes nothing while loading. */
+void db_add_quiet(struct db *db, struct kv *kv);
 /* Puts `nkv` where `old` is linked (same key) and frees `old` unless it is the same
  * block. Carries the volatile index over when both have an expiry. */
 void db_replace(struct db *db, struct kv *old, struct kv *nkv);

@@ -15,6 +15,7 @@
 
 #include "db.h"
 #include "scan.h"
+#include "../persist/snapshot.h"
 #include "../cmd/cmd.h"
 #include "../core/multi.h"
 #include "../core/pubsub.h"
@@ -773,4 +774,5 @@ void cmd_flushdb(struct client *c)
 void cmd_flushall(struct client *c)
 {
     keys_flush_generic(c, NULL);
+    snapshot_after_flushall();
 }

@@ -614,3 +614,15 @@ bool ql_entry_eq(const struct ql_entry *e, const unsigned char *s, size_t len)
     size_t n = num_ll_to_str(buf, e->v.lval);
     return n == len && memcmp(buf, s, len) == 0;
 }
+
+const unsigned char *ql_node_data(const struct ql_node *node, size_t *len, bool *compressed)
+{
+    *compressed = node->compressed;
+    if (node->compressed) {
+        const struct ql_lzf *z = (const struct ql_lzf *)node->lp;
+        *len = z->csz;
+        return z->data;
+    }
+    *len = node->sz;
+    return node->lp;
+}

@@ -109,6 +109,10 @@ void ql_iter_del(struct ql_iter *it, struct ql_entry *e);
 /* Ends the walk (compresses the current node again). */
 void ql_iter_release(struct ql_iter *it);
 
+/* A node's bytes as stored, for RDB: its listpack, or when *compressed is set the LZF form
+ * of it (node->sz bytes once expanded). Borrowed until the list changes. */
+const unsigned char *ql_node_data(const struct ql_node *node, size_t *len, bool *compressed);
+
 /* True if the element equals s[0..len) (integer elements compare by their text). */
 bool ql_entry_eq(const struct ql_entry *e, const unsigned char *s, size_t len);
 

@@ -35,6 +35,7 @@
 #include "../util/num.h"
 #include "intset.h"
 #include "listpack.h"
+#include "t_set.h"
 
 /* A listpack never grows past this, whatever the thresholds say (Redis's lpSafeToAdd). */
 #define SET_LISTPACK_SAFETY_BYTES (1u << 30)
@@ -1244,4 +1245,33 @@ void cmd_sscan(struct client *c)
     scan_reply_header(c, cursor, (long long)refs.n);
     reply_refs(c, &refs);
     mem_free(refs.v);
+}
+
+/* ---- the API other modules use (t_set.h) ---- */
+
+struct kv *set_type_new(const char *key, size_t klen, const char *first, size_t flen,
+                        size_t hint)
+{
+    struct cmd_arg a = {(char *)first, flen};
+    return set_create(key, klen, &a, hint);
+}
+
+bool set_type_add(struct kv *kv, const char *s, size_t len)
+{
+    return set_add(kv, s, len);
+}
+
+unsigned long set_type_size(const struct kv *kv)
+{
+    return set_size(kv);
+}
+
+void set_type_foreach(const struct kv *kv, set_member_fn *fn, void *arg)
+{
+    struct set_iter it;
+    struct set_elem e;
+    set_iter_init(&it, kv);
+    while (set_iter_next(&it, &e) && fn(e.p, e.len, arg)) {
+    }
+    set_iter_release(&it);
 }

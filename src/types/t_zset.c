@@ -44,6 +44,7 @@
 #include "intset.h"
 #include "listpack.h"
 #include "skiplist.h"
+#include "t_zset.h"
 
 /* Redis converts a listpack to the large encoding before it grows past 1 GiB. */
 #define ZSET_LP_SAFE_BYTES (1u << 30)
@@ -2063,4 +2064,38 @@ void cmd_zscan(struct client *c)
         reply_bulk(c, sbuf, slen);
     }
     mem_free(acc.nodes);
+}
+
+/* ---- the API other modules use (t_zset.h) ---- */
+
+struct kv *zset_type_new(const char *key, size_t klen, size_t hint)
+{
+    struct cmd_arg k = {(char *)key, klen};
+    return zset_kv_new(&k, hint, 0);
+}
+
+bool zset_type_add(struct kv *kv, const char *m, size_t len, double score)
+{
+    unsigned out;
+    double unused;
+    zset_add(kv, score, m, len, ZADD_IN_NX, &out, &unused);
+    return (out & ZADD_OUT_ADDED) != 0;
+}
+
+unsigned long zset_type_len(const struct kv *kv)
+{
+    return zset_len(kv);
+}
+
+void zset_type_foreach(const struct kv *kv, zset_member_fn *fn, void *arg)
+{
+    struct zcur cur;
+    struct zelem e;
+    zcur_init(&cur, kv, false);
+    zcur_seek_rank(&cur, kv, 0, false);
+    for (; zcur_valid(&cur); zcur_next(&cur)) {
+        zcur_get(&cur, &e);
+        if (!fn(e.m, e.len, e.score, arg))
+            break;
+    }
 }
