@@ -617,8 +617,13 @@ static size_t zset_count_query(const struct kv *kv, const struct zquery *q)
         return 0;
     if (kv->enc == KV_ENC_SKIPLIST) {
         zcur_seek_query(&last, kv, q, true);
+        /* Both ends are searched separately; an interval holding nothing can still give a
+         * first element on one side only (found by the command fuzzer). */
+        if (!zcur_valid(&last))
+            return 0;
         const struct zsl *zsl = &((const struct zset_big *)kv->v.ptr)->zsl;
-        return zsl_rank_of(zsl, last.node) - zsl_rank_of(zsl, first.node) + 1;
+        size_t lo = zsl_rank_of(zsl, first.node), hi = zsl_rank_of(zsl, last.node);
+        return hi >= lo ? hi - lo + 1 : 0;
     }
     size_t n = 0;
     struct zelem e;
