@@ -533,8 +533,9 @@ void client_cron(void)
     struct client *c = srv.clients;
     while (c) {
         struct client *next = c->next;
+        /* As Redis: subscribers and blocked clients are idle by design, never timed out. */
         if (srv.cfg.timeout > 0 && now - c->last_interaction > (long long)srv.cfg.timeout * 1000 &&
-            c->out.bytes == 0) {
+            c->out.bytes == 0 && !c->blocked && pubsub_count(c) == 0) {
             log_msg(LOG_VERBOSE, "Closing idle client id=%llu", (unsigned long long)c->id);
             client_free(c);
             c = next;

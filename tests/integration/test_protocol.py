@@ -310,6 +310,19 @@ def test_timeout_spares_active_clients(make_server):
             time.sleep(0.2)
 
 
+def test_timeout_spares_subscribers_and_blocked_clients(make_server):
+    srv = make_server("--timeout", "1")
+    with srv.raw() as sub, srv.raw() as waiter:
+        assert sub.call("SUBSCRIBE", "ch") == [b"subscribe", b"ch", 1]
+        waiter.cmd("BLPOP", "q", "0")
+        time.sleep(3.0)
+        with srv.raw() as pusher:  # connected only now: it would be timed out itself
+            assert pusher.call("PUBLISH", "ch", "hi") == 1
+            assert sub.read() == [b"message", b"ch", b"hi"]
+            assert pusher.call("RPUSH", "q", "x") == 1
+            assert waiter.read() == [b"q", b"x"]
+
+
 def test_unixsocket(make_server, tmp_path):
     path = str(tmp_path / "ferrite.sock")
     srv = make_server("--unixsocket", path, "--unixsocketperm", "700")
