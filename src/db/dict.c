@@ -282,31 +282,59 @@ void dict_replace(struct dict *d, struct dict_node *old_node, struct dict_node *
     *link = new_node;
 }
 
+/* A chain longer than this is a one-in-a-million event at a load factor of at most 1. */
+#define DICT_FAIR_CHAIN_BOUND 8
+
+static size_t dict_rand_below(size_t n)
+{
+    uint64_t r = ((uint64_t)random() << 31) ^ (uint64_t)random();
+    return (size_t)(r % n);
+}
+
 struct dict_node *dict_random(struct dict *d)
 {
     if (dict_size(d) == 0)
         return NULL;
     dict_step(d);
-    struct dict_node *head = NULL;
-    if (dict_is_rehashing(d)) {
-        size_t s0 = d->size[0], total = d->size[0] + d->size[1];
-        do {
-            /* Skip table-0 buckets that are known to be empty already. */
-            size_t i = (size_t)d->rehash_idx + ((size_t)random() % (total - (size_t)d->rehash_idx));
-            head = i >= s0 ? d->table[1][i - s0] : d->table[0][i];
-        } while (!head);
-    } else {
-        do {
-            head = d->table[0][(size_t)random() & (d->size[0] - 1)];
-        } while (!head);
+    /* Picking a bucket and then a node of its chain favours nodes of short chains. Instead
+     * draw a bucket and a slot below a bound, and accept only if the chain has that slot:
+     * each node then has the same chance. A chain over the bound raises it and draws again. */
+    size_t bound = DICT_FAIR_CHAIN_BOUND;
+    size_t from = dict_is_rehashing(d) ? (size_t)d->rehash_idx : 0;
+    size_t n0 = d->size[0] - from, total = n0 + d->size[1];
+    for (;;) {
+        size_t b = dict_rand_below(total);
+        struct dict_node *head = b < n0 ? d->table[0][from + b] : d->table[1][b - n0];
+        if (!head)
+            continue;
+        size_t chain = 0;
+        for (struct dict_node *n = head; n; n = n->next)
+            chain++;
+        if (chain > bound) {
+            bound = chain;
+            continue;
+        }
+        size_t slot = dict_rand_below(bound);
+        if (slot >= chain)
+            continue;
+        while (slot--)
+            head = head->next;
+        return head;
     }
-    size_t chain = 0;
-    for (struct dict_node *n = head; n; n = n->next)
-        chain++;
-    size_t pick = (size_t)random() % chain;
-    while (pick--)
-        head = head->next;
-    return head;
+}
+
+size_t dict_memory_estimate(struct dict *d, size_t samples)
+{
+    size_t total = mem_usable(d) + dict_buckets(d) * sizeof(struct dict_node *);
+    size_t sampled = 0, bytes = 0;
+    struct dict_iter it;
+    dict_iter_init(&it, d);
+    for (struct dict_node *n; sampled < samples && (n = dict_iter_next(&it)) != NULL; sampled++)
+        bytes += mem_usable(n);
+    dict_iter_release(&it);
+    if (sampled)
+        total += bytes * dict_size(d) / sampled;
+    return total;
 }
 
 static uint64_t dict_rev(uint64_t v)

@@ -68,8 +68,12 @@ void dict_replace(struct dict *d, struct dict_node *old_node, struct dict_node *
 /* Makes room for n nodes at once (bulk loads), skipping the step-by-step growth. */
 void dict_reserve(struct dict *d, size_t n);
 
-/* A random node, or NULL when empty. */
+/* A uniformly random node, or NULL when empty: every node is equally likely whatever the
+ * length of its chain (RANDOMKEY, HRANDFIELD, SRANDMEMBER, eviction sampling). */
 struct dict_node *dict_random(struct dict *d);
+/* Bytes of the table plus its nodes, estimated from `samples` nodes: MEMORY USAGE must not
+ * walk a million entries (Redis samples too). Nodes must be single allocations. */
+size_t dict_memory_estimate(struct dict *d, size_t samples);
 
 /* Reverse-binary cursor scan: calls fn for every node of one or more buckets and returns
  * the next cursor (0 when done). Every node present for the whole scan is reported at least

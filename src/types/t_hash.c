@@ -410,19 +410,7 @@ static size_t hash_value_memory(const void *ptr, enum kv_encoding enc)
 {
     if (enc == KV_ENC_LISTPACK)
         return mem_usable(ptr);
-    struct dict *d = (struct dict *)ptr;
-    size_t total = mem_usable(d) + dict_buckets(d) * sizeof(struct dict_node *);
-    size_t sampled = 0, bytes = 0;
-    struct dict_iter it;
-    dict_iter_init(&it, d);
-    for (struct dict_node *n; sampled < HASH_MEMORY_SAMPLES && (n = dict_iter_next(&it));) {
-        bytes += mem_usable(n);
-        sampled++;
-    }
-    dict_iter_release(&it);
-    if (sampled)
-        total += bytes * dict_size(d) / sampled;
-    return total;
+    return dict_memory_estimate((struct dict *)ptr, HASH_MEMORY_SAMPLES);
 }
 
 const struct kv_type_ops kv_hash_ops = {
@@ -740,43 +728,12 @@ static size_t hash_rand_below(size_t n)
     return (size_t)(r % n);
 }
 
-/* A uniformly random entry of a non-empty dict. Picking a bucket and then a node of its
- * chain favours nodes in short chains, so instead a slot j below *max_chain is drawn with
- * the bucket and accepted only if the chain has a j-th node: every node then has the same
- * probability. *max_chain starts as a guess and grows to the longest chain met. */
-static struct hash_entry *hash_random_entry(const struct dict *d, size_t *max_chain)
-{
-    size_t from = dict_is_rehashing(d) ? (size_t)d->rehash_idx : 0;
-    size_t n0 = d->size[0] - from, total = n0 + d->size[1];
-    for (;;) {
-        size_t b = hash_rand_below(total);
-        struct dict_node *head = b < n0 ? d->table[0][from + b] : d->table[1][b - n0];
-        if (!head)
-            continue;
-        size_t chain = 0;
-        for (struct dict_node *n = head; n; n = n->next)
-            chain++;
-        if (chain > *max_chain) {
-            /* Accepting now would favour this long chain: raise the bound and draw again. */
-            *max_chain = chain;
-            continue;
-        }
-        size_t j = hash_rand_below(*max_chain);
-        if (j >= chain)
-            continue;
-        while (j--)
-            head = head->next;
-        return (struct hash_entry *)head;
-    }
-}
-
 /* Random picks of one HRANDFIELD call: either positions of the pairs of a listpack (so a
  * pick is O(1)) or a dict to draw from. */
 struct hash_sampler {
     unsigned char **pairs; /* listpack: the position of every field */
     size_t npairs;
     const struct dict *d;  /* hashtable */
-    size_t max_chain;
 };
 
 static void hash_sampler_init(struct hash_sampler *s, const struct kv *kv)
@@ -784,10 +741,6 @@ static void hash_sampler_init(struct hash_sampler *s, const struct kv *kv)
     memset(s, 0, sizeof *s);
     if (kv->enc != KV_ENC_LISTPACK) {
         s->d = kv->v.ptr;
-        /* At a load factor of at most 1 a chain longer than 8 is a one-in-a-million event,
-         * so starting the bound there makes picks uniform in practice from the first draw
-         * (a lower guess under-picks long chains until they are met). */
-        s->max_chain = 8;
         return;
     }
     const unsigned char *lp = kv->v.ptr;
@@ -808,7 +761,7 @@ static void *hash_sampler_pick(struct hash_sampler *s)
 {
     if (s->pairs)
         return s->pairs[hash_rand_below(s->npairs)];
-    return hash_random_entry(s->d, &s->max_chain);
+    return (struct hash_entry *)dict_random((struct dict *)s->d);
 }
 
 /* Replies one picked pair in HRANDFIELD's shape: the field alone, [field, value] in RESP3

@@ -159,20 +159,7 @@ static size_t set_value_memory(const void *ptr, enum kv_encoding enc)
 {
     if (enc == KV_ENC_INTSET || enc == KV_ENC_LISTPACK)
         return mem_usable(ptr);
-    struct dict *d = (struct dict *)ptr;
-    size_t total = mem_usable(d) + dict_buckets(d) * sizeof(struct dict_node *);
-    size_t sampled = 0, bytes = 0;
-    struct dict_iter it;
-    struct dict_node *node;
-    dict_iter_init(&it, d);
-    while (sampled < SET_MEMORY_SAMPLES && (node = dict_iter_next(&it)) != NULL) {
-        bytes += mem_usable(node);
-        sampled++;
-    }
-    dict_iter_release(&it);
-    if (sampled > 0)
-        total += bytes * dict_size(d) / sampled;
-    return total;
+    return dict_memory_estimate((struct dict *)ptr, SET_MEMORY_SAMPLES);
 }
 
 const struct kv_type_ops kv_set_ops = {
