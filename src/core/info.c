@@ -9,10 +9,12 @@
 #include "../cmd/cmd.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
+#include "../persist/snapshot.h"
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
 #include "blocking.h"
+#include "child.h"
 #include "config.h"
 #include "pubsub.h"
 #include "server.h"
@@ -166,9 +168,9 @@ static void info_persistence(struct sbuf *o)
                 "aof_last_write_status:ok\r\n"
                 "module_fork_in_progress:0\r\n"
                 "module_fork_last_cow_size:0\r\n",
-                srv.dirty, srv.child_pid > 0, srv.last_save,
+                srv.dirty, snapshot_child_active(), srv.last_save,
                 srv.last_bgsave_failed ? "err" : "ok", srv.last_bgsave_secs,
-                srv.child_pid > 0 ? (server_unix_ms() - srv.child_start_ms) / 1000 : -1,
+                snapshot_child_active() ? (server_unix_ms() - child_start_ms()) / 1000 : -1,
                 srv.rdb_saves, 0);
 }
 

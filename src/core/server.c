@@ -22,6 +22,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
+#include "child.h"
 #include "config.h"
 #include "blocking.h"
 #include "log.h"
@@ -242,6 +243,7 @@ static long long server_cron(struct ev_loop *loop, void *data)
         db_active_expire(budget);
     }
     db_rehash_step(SERVER_REHASH_US);
+    child_reap();
     snapshot_cron();
     if (srv.shutdown_asap) {
         log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
@@ -352,7 +354,7 @@ void server_run(void)
 int server_prepare_shutdown(bool save, bool nosave)
 {
     /* A child's snapshot would be older than the one written now, or unwanted. */
-    snapshot_kill_child();
+    child_kill();
     if ((srv.cfg.nsave > 0 && !nosave) || save) {
         log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
         if (snapshot_save() < 0) {

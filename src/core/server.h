@@ -193,8 +193,6 @@ struct server {
     long long dirty;            /* changes since the last save */
     long long last_save;        /* unix seconds of the last successful save */
     /* Snapshots (persist/snapshot.c). */
-    int child_pid;              /* the BGSAVE child, 0 when there is none */
-    long long child_start_ms;   /* unix ms when it was forked */
     long long dirty_before_bgsave; /* dirty when the child forked: what its file covers */
     bool bgsave_scheduled;      /* BGSAVE SCHEDULE waiting for the current child */
     bool last_bgsave_failed;    /* INFO rdb_last_bgsave_status:err */

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../core/child.h"
 #include "../core/log.h"
 #include "../core/server.h"
 #include "../db/db.h"
@@ -60,22 +61,13 @@ int snapshot_save(void)
 
 bool snapshot_child_active(void)
 {
-    return srv.child_pid > 0;
+    return child_active_kind() == CHILD_RDB;
 }
 
-/* The child: close what it must not hold, write the file, and leave without running the
- * parent's exit handlers or flushing its stdio buffers a second time. */
+/* The child writes the file and leaves without running the parent's exit handlers or
+ * flushing its stdio buffers a second time. */
 static void snapshot_child_main(void)
 {
-    /* If the parent dies, its port must be free for the next server at once: only the
-     * descriptors are closed, never the event loop's registrations (the epoll instance
-     * is shared with the parent). */
-    for (int i = 0; i < srv.nlisten; i++)
-        close(srv.listen_fds[i]);
-    if (srv.unix_fd >= 0)
-        close(srv.unix_fd);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
     char err[RDB_ERR_LEN];
     if (rdb_save(srv.cfg.dbfilename, err) < 0) {
         log_msg(LOG_WARNING, "%s", err);
@@ -85,14 +77,37 @@ static void snapshot_child_main(void)
     _exit(0);
 }
 
+/* Bookkeeping once the child is gone, however it ended. */
+static void snapshot_child_done(pid_t pid, bool ok, bool killed)
+{
+    if (ok) {
+        log_msg(LOG_NOTICE, "Background saving terminated with success");
+        srv.dirty -= srv.dirty_before_bgsave;
+        srv.last_save = snapshot_now();
+    } else {
+        /* A child that did not finish leaves its temporary file behind. */
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "temp-%d.rdb", (int)pid);
+        unlink(tmp);
+        if (killed)
+            log_msg(LOG_NOTICE, "Background saving child %d killed", (int)pid);
+        else
+            log_msg(LOG_WARNING, "Background saving error");
+    }
+    /* Killed on purpose is not a failure worth reporting in INFO. */
+    if (!killed) {
+        srv.last_bgsave_failed = !ok;
+        srv.last_bgsave_secs = (server_unix_ms() - child_start_ms()) / 1000;
+    }
+}
+
 int snapshot_bgsave(void)
 {
-    if (snapshot_child_active())
+    if (child_active())
         return -1;
     srv.last_bgsave_try = snapshot_now();
     srv.dirty_before_bgsave = srv.dirty;
-    long long start = server_unix_ms();
-    pid_t pid = fork();
+    pid_t pid = child_fork(CHILD_RDB, snapshot_child_done);
     if (pid == 0)
         snapshot_child_main();
     if (pid < 0) {
@@ -101,66 +116,20 @@ int snapshot_bgsave(void)
         return -1;
     }
     log_msg(LOG_NOTICE, "Background saving started by pid %d", (int)pid);
-    srv.child_pid = (int)pid;
-    srv.child_start_ms = start;
     srv.rdb_saves++;
-    /* Rehashing now would touch every bucket page and copy it for the child. */
-    dict_set_resize_allowed(false);
     return 0;
-}
-
-/* Bookkeeping once the child is gone, however it ended. */
-static void snapshot_child_done(int status)
-{
-    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (ok) {
-        log_msg(LOG_NOTICE, "Background saving terminated with success");
-        srv.dirty -= srv.dirty_before_bgsave;
-        srv.last_save = snapshot_now();
-    } else if (WIFEXITED(status)) {
-        log_msg(LOG_WARNING, "Background saving error");
-    } else {
-        int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-        log_msg(LOG_WARNING, "Background saving terminated by signal %d", sig);
-        /* A killed child leaves its temporary file behind. */
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "temp-%d.rdb", srv.child_pid);
-        unlink(tmp);
-    }
-    srv.last_bgsave_failed = !ok;
-    srv.last_bgsave_secs = (server_unix_ms() - srv.child_start_ms) / 1000;
-    srv.child_pid = 0;
-    dict_set_resize_allowed(true);
 }
 
 void snapshot_kill_child(void)
 {
-    if (!snapshot_child_active())
-        return;
-    int status;
-    kill(srv.child_pid, SIGUSR1);
-    while (waitpid(srv.child_pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "temp-%d.rdb", srv.child_pid);
-    unlink(tmp);
-    /* Killed on purpose: not a failure worth reporting in INFO. */
-    log_msg(LOG_NOTICE, "Background saving child %d killed", srv.child_pid);
-    srv.child_pid = 0;
-    dict_set_resize_allowed(true);
+    if (snapshot_child_active())
+        child_kill();
 }
 
 void snapshot_cron(void)
 {
-    if (snapshot_child_active()) {
-        int status;
-        pid_t pid = waitpid(srv.child_pid, &status, WNOHANG);
-        if (pid == srv.child_pid)
-            snapshot_child_done(status);
-        else if (pid < 0 && errno == ECHILD)
-            snapshot_child_done(0x100); /* reaped elsewhere: status unknown, count it failed */
+    if (child_active())
         return;
-    }
     if (srv.bgsave_scheduled) {
         srv.bgsave_scheduled = false;
         snapshot_bgsave();
@@ -229,9 +198,18 @@ void cmd_bgsave(struct client *c)
             return;
         }
     }
-    (void)schedule; /* only another kind of child (AOF rewrite) would make it wait */
     if (snapshot_child_active()) {
         reply_error(c, "ERR Background save already in progress");
+        return;
+    }
+    if (child_active()) {
+        if (schedule) {
+            srv.bgsave_scheduled = true;
+            reply_status(c, "Background saving scheduled");
+        } else {
+            reply_error(c, "ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                           "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
         return;
     }
     if (snapshot_bgsave() < 0) {
