@@ -32,6 +32,7 @@ struct blocking_state {
     int argc;
     struct ev_timer *timer;         /* NULL when waiting forever */
     bool rearmed;                   /* the re-run command asked to keep waiting */
+    bool timed_out;                 /* keyless wait: re-run because the deadline passed */
 };
 
 /* A key written since the last serving round, as registry bytes. */
@@ -47,6 +48,10 @@ static size_t blocking_nready;
 static size_t blocking_ready_cap;
 static size_t blocking_clients;
 static bool blocking_serving;
+/* Clients waiting without keys (WAIT), in blocking order. */
+static struct client **blocking_keyless;
+static size_t blocking_nkeyless;
+static size_t blocking_keyless_cap;
 
 static void blocking_key_fn(const struct dict_node *node, const char **key, size_t *len)
 {
@@ -126,7 +131,15 @@ void blocking_block(struct client *c, const struct cmd_arg *keys, int nkeys, int
     b->cmd = (struct cmd *)c->cmd;
     b->argv = client_copy_argv(c->argv, c->argc);
     b->argc = c->argc;
-    b->keys = mem_alloc(sizeof *b->keys * (size_t)nkeys);
+    b->keys = nkeys ? mem_alloc(sizeof *b->keys * (size_t)nkeys) : NULL;
+    if (nkeys == 0) {
+        if (blocking_nkeyless == blocking_keyless_cap) {
+            blocking_keyless_cap = blocking_keyless_cap ? blocking_keyless_cap * 2 : 8;
+            blocking_keyless = mem_realloc(blocking_keyless,
+                                           sizeof *blocking_keyless * blocking_keyless_cap);
+        }
+        blocking_keyless[blocking_nkeyless++] = c;
+    }
     struct dict *table = blocking_table();
     for (int i = 0; i < nkeys; i++) {
         const struct cmd_arg *k = &keys[i * key_step];
@@ -164,6 +177,14 @@ static void blocking_release(struct client *c)
     struct blocking_state *b = c->blocked;
     if (!b)
         return;
+    for (size_t i = 0; b->nkeys == 0 && i < blocking_nkeyless; i++) {
+        if (blocking_keyless[i] == c) {
+            memmove(&blocking_keyless[i], &blocking_keyless[i + 1],
+                    sizeof *blocking_keyless * (blocking_nkeyless - i - 1));
+            blocking_nkeyless--;
+            break;
+        }
+    }
     for (int i = 0; i < b->nkeys; i++) {
         struct blocking_waiters *w = b->keys[i];
         for (size_t j = 0; j < w->nclients; j++) {
@@ -195,12 +216,21 @@ void blocking_abort(struct client *c)
     blocking_release(c);
 }
 
+static void blocking_rerun(struct client *c);
+
 static long long blocking_on_timeout(struct ev_loop *loop, void *data)
 {
     (void)loop;
     struct client *c = data;
     /* The timer ends by returning; release must not delete it a second time. */
     c->blocked->timer = NULL;
+    if (c->blocked->nkeys == 0) {
+        /* A keyless wait's command composes its own timeout reply (WAIT's count). */
+        c->blocked->timed_out = true;
+        blocking_rerun(c);
+        blocking_serve_ready();
+        return EV_TIMER_DONE;
+    }
     reply_null_array(c);
     blocking_release(c);
     client_resume(c);
@@ -321,4 +351,28 @@ void blocking_serve_ready(void)
         mem_free(r.key);
     }
     blocking_serving = false;
+}
+
+bool blocking_timed_out(const struct client *c)
+{
+    return c->blocked && c->blocked->timed_out;
+}
+
+void blocking_wake_keyless(void)
+{
+    if (blocking_nkeyless == 0)
+        return;
+    /* Re-running may unblock (shrinking the list) or free clients: walk a snapshot. */
+    size_t n = blocking_nkeyless;
+    struct client **snapshot = mem_alloc(sizeof *snapshot * n);
+    memcpy(snapshot, blocking_keyless, sizeof *snapshot * n);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < blocking_nkeyless; j++) {
+            if (blocking_keyless[j] == snapshot[i]) {
+                blocking_rerun(snapshot[i]);
+                break;
+            }
+        }
+    }
+    mem_free(snapshot);
 }

@@ -28,6 +28,11 @@ bool blocking_allowed(const struct client *c);
  * Redis 7.0 does. Keys are argv entries of the current command. */
 void blocking_block(struct client *c, const struct cmd_arg *keys, int nkeys, int key_step,
                     long long deadline_ms);
+/* With nkeys 0 the client waits for no key (WAIT): its command runs again at each
+ * blocking_wake_keyless and once more at the deadline, with blocking_timed_out true; each
+ * run either replies or calls blocking_block again to keep waiting. */
+void blocking_wake_keyless(void);
+bool blocking_timed_out(const struct client *c);
 /* True while the client waits. */
 bool blocking_is_blocked(const struct client *c);
 /* Marks a key ready if anyone waits on it (cheap when nobody waits at all). */

@@ -18,6 +18,7 @@
 #include "../util/sbuf.h"
 #include "log.h"
 #include "server.h"
+#include "../repl/repl.h"
 
 enum cfg_kind { CFG_BOOL, CFG_INT, CFG_LL, CFG_MEM, CFG_ENUM, CFG_STR, CFG_CUSTOM };
 
@@ -406,7 +407,40 @@ static void cfg_format_dir(const struct cfg_directive *d, struct sbuf *out)
     sbuf_cat(out, getcwd(cwd, sizeof cwd) ? cwd : "");
 }
 
+/* replicaof <host> <port>: "" (the default) or "no one" mean none. */
+static int cfg_parse_replicaof(const struct cfg_directive *d, int argc, char **argv, char *err)
+{
+    (void)d;
+    mem_free(srv.cfg.master_host);
+    srv.cfg.master_host = NULL;
+    if ((argc == 1 && argv[0][0] == '\0') ||
+        (argc == 2 && strcasecmp(argv[0], "no") == 0 && strcasecmp(argv[1], "one") == 0))
+        return 0;
+    long long port;
+    if (argc != 2)
+        return cfg_set_err(err, "wrong number of arguments", "");
+    if (num_parse_ll(argv[1], strlen(argv[1]), &port) < 0 || port < 0 || port > 65535)
+        return cfg_set_err(err, "Invalid master port", "");
+    srv.cfg.master_host = mem_strdup(argv[0]);
+    srv.cfg.master_port = (int)port;
+    return 0;
+}
+
+static void cfg_format_replicaof(const struct cfg_directive *d, struct sbuf *out)
+{
+    (void)d;
+    if (srv.cfg.master_host)
+        sbuf_catfmt(out, "%s %d", srv.cfg.master_host, srv.cfg.master_port);
+}
+
 /* ---- run-time hooks ---- */
+
+static int cfg_apply_backlog(char *err)
+{
+    (void)err;
+    repl_backlog_resized();
+    return 0;
+}
 
 static int cfg_apply_maxclients(char *err)
 {
@@ -472,6 +506,19 @@ static const struct cfg_directive cfg_table[] = {
     {"zset-max-listpack-entries", "zset-max-ziplist-entries", CFG_LL, 0, F(zset_max_listpack_entries), "128", 0, LLMAX, NULL, NULL, NULL, NULL},
     {"zset-max-listpack-value", "zset-max-ziplist-value", CFG_LL, 0, F(zset_max_listpack_value), "64", 0, LLMAX, NULL, NULL, NULL, NULL},
     {"active-expire-effort", NULL, CFG_INT, 0, F(active_expire_effort), "1", 1, 10, NULL, NULL, NULL, NULL},
+    {"replicaof", "slaveof", CFG_CUSTOM, CFG_IMMUTABLE | CFG_MULTI_ARG, NULL, "", 0, 0, NULL, cfg_parse_replicaof, cfg_format_replicaof, NULL},
+    {"masterauth", NULL, CFG_STR, 0, F(masterauth), "", 0, 0, NULL, NULL, NULL, NULL},
+    {"masteruser", NULL, CFG_STR, 0, F(masteruser), "", 0, 0, NULL, NULL, NULL, NULL},
+    {"replica-serve-stale-data", "slave-serve-stale-data", CFG_BOOL, 0, F(replica_serve_stale_data), "yes", 0, 0, NULL, NULL, NULL, NULL},
+    {"repl-backlog-size", NULL, CFG_MEM, 0, F(repl_backlog_size), "1mb", 1, LLMAX, NULL, NULL, NULL, cfg_apply_backlog},
+    {"repl-timeout", NULL, CFG_INT, 0, F(repl_timeout), "60", 1, INT_MAX, NULL, NULL, NULL, NULL},
+    {"repl-ping-replica-period", "repl-ping-slave-period", CFG_INT, 0, F(repl_ping_replica_period), "10", 1, INT_MAX, NULL, NULL, NULL, NULL},
+    {"min-replicas-to-write", "min-slaves-to-write", CFG_INT, 0, F(min_replicas_to_write), "0", 0, INT_MAX, NULL, NULL, NULL, NULL},
+    {"min-replicas-max-lag", "min-slaves-max-lag", CFG_INT, 0, F(min_replicas_max_lag), "10", 0, INT_MAX, NULL, NULL, NULL, NULL},
+    {"repl-diskless-sync", NULL, CFG_BOOL, 0, F(repl_diskless_sync), "yes", 0, 0, NULL, NULL, NULL, NULL},
+    {"repl-diskless-sync-delay", NULL, CFG_INT, 0, F(repl_diskless_sync_delay), "5", 0, INT_MAX, NULL, NULL, NULL, NULL},
+    {"replica-priority", "slave-priority", CFG_INT, 0, F(replica_priority), "100", 0, INT_MAX, NULL, NULL, NULL, NULL},
+    {"replica-announced", NULL, CFG_BOOL, 0, F(replica_announced), "yes", 0, 0, NULL, NULL, NULL, NULL},
 };
 
 #define CFG_COUNT (sizeof cfg_table / sizeof cfg_table[0])
@@ -551,14 +598,8 @@ static const struct {
     {"locale-collate", NULL},
     {"lua-replicate-commands", NULL},
     {"lua-time-limit", "5000"},
-    {"masterauth", ""},
-    {"masteruser", ""},
     {"maxmemory-clients", "0"},
     {"maxmemory-eviction-tenacity", "10"},
-    {"min-replicas-max-lag", "10"},
-    {"min-replicas-to-write", "0"},
-    {"min-slaves-max-lag", "10"},
-    {"min-slaves-to-write", "0"},
     {"no-appendfsync-on-rewrite", "no"},
     {"oom-score-adj", "no"},
     {"oom-score-adj-values", "0 200 800"},
@@ -570,25 +611,15 @@ static const struct {
     {"rdbchecksum", "yes"},
     {"rdbcompression", "yes"},
     {"rename-command", NULL},
-    {"repl-backlog-size", "1048576"},
     {"repl-backlog-ttl", "3600"},
     {"repl-disable-tcp-nodelay", "no"},
     {"repl-diskless-load", "disabled"},
-    {"repl-diskless-sync", "yes"},
-    {"repl-diskless-sync-delay", "5"},
     {"repl-diskless-sync-max-replicas", "0"},
-    {"repl-ping-replica-period", "10"},
-    {"repl-ping-slave-period", "10"},
-    {"repl-timeout", "60"},
     {"replica-announce-ip", ""},
     {"replica-announce-port", "0"},
-    {"replica-announced", "yes"},
     {"replica-ignore-disk-write-errors", "no"},
     {"replica-ignore-maxmemory", "yes"},
     {"replica-lazy-flush", "no"},
-    {"replica-priority", "100"},
-    {"replica-serve-stale-data", "yes"},
-    {"replicaof", ""},
     {"sanitize-dump-payload", "no"},
     {"server_cpulist", ""},
     {"set-proc-title", "yes"},
@@ -599,9 +630,6 @@ static const struct {
     {"slave-announce-port", "0"},
     {"slave-ignore-maxmemory", "yes"},
     {"slave-lazy-flush", "no"},
-    {"slave-priority", "100"},
-    {"slave-serve-stale-data", "yes"},
-    {"slaveof", ""},
     {"socket-mark-id", "0"},
     {"stop-writes-on-bgsave-error", "yes"},
     {"stream-node-max-bytes", "4096"},

@@ -11,6 +11,7 @@
 #include "../ev/ev.h"
 #include "../persist/snapshot.h"
 #include "../proto/reply.h"
+#include "../repl/repl.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
 #include "blocking.h"
@@ -195,9 +196,9 @@ static void info_stats(struct sbuf *o)
                 "instantaneous_input_kbps:%.2f\r\n"
                 "instantaneous_output_kbps:%.2f\r\n"
                 "rejected_connections:%lld\r\n"
-                "sync_full:0\r\n"
-                "sync_partial_ok:0\r\n"
-                "sync_partial_err:0\r\n"
+                "sync_full:%lld\r\n"
+                "sync_partial_ok:%lld\r\n"
+                "sync_partial_err:%lld\r\n"
                 "expired_keys:%lld\r\n"
                 "expired_stale_perc:0.00\r\n"
                 "expired_time_cap_reached_count:0\r\n"
@@ -231,28 +232,10 @@ static void info_stats(struct sbuf *o)
                 s->net_input_bytes, s->net_output_bytes,
                 info_avg_samples(s->input_samples) / 1024.0,
                 info_avg_samples(s->output_samples) / 1024.0, s->rejected_connections,
-                s->expired_keys, s->evicted_keys, s->keyspace_hits, s->keyspace_misses,
+                s->sync_full, s->sync_partial_ok, s->sync_partial_err, s->expired_keys, s->evicted_keys, s->keyspace_hits, s->keyspace_misses,
                 pubsub_channel_count(), pubsub_pattern_count(), s->unexpected_error_replies, s->total_error_replies, s->io_reads_processed,
                 s->io_writes_processed, s->client_qbuf_limit_disconnections,
                 s->client_outbuf_limit_disconnections);
-}
-
-static void info_replication(struct sbuf *o)
-{
-    sbuf_catfmt(o,
-                "# Replication\r\n"
-                "role:master\r\n"
-                "connected_slaves:0\r\n"
-                "master_failover_state:no-failover\r\n"
-                "master_replid:%s\r\n"
-                "master_replid2:0000000000000000000000000000000000000000\r\n"
-                "master_repl_offset:0\r\n"
-                "second_repl_offset:-1\r\n"
-                "repl_backlog_active:0\r\n"
-                "repl_backlog_size:1048576\r\n"
-                "repl_backlog_first_byte_offset:0\r\n"
-                "repl_backlog_histlen:0\r\n",
-                srv.run_id);
 }
 
 static void info_cpu(struct sbuf *o)
@@ -329,7 +312,7 @@ static const struct {
     {"memory", info_memory, true},
     {"persistence", info_persistence, true},
     {"stats", info_stats, true},
-    {"replication", info_replication, true},
+    {"replication", repl_info, true},
     {"cpu", info_cpu, true},
     {"modules", info_modules, true},
     {"commandstats", info_commandstats, false},

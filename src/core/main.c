@@ -9,6 +9,7 @@
 #include "../cmd/cmd.h"
 #include "../db/db.h"
 #include "../persist/snapshot.h"
+#include "../repl/repl.h"
 #include "../util/mem.h"
 #include "config.h"
 #include "log.h"
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
     /* Before the loop runs: clients that connect meanwhile wait in the backlog. */
     if (snapshot_load_at_startup() < 0)
         return 1;
+    repl_init();
     /* Written once we listen, so whoever waits for the file can connect right away. */
     if (srv.cfg.daemonize || srv.cfg.pidfile)
         main_write_pidfile();

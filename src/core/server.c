@@ -20,6 +20,7 @@
 #include "../net/sock.h"
 #include "../persist/snapshot.h"
 #include "../proto/reply.h"
+#include "../repl/repl.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
 #include "child.h"
@@ -237,7 +238,8 @@ static long long server_cron(struct ev_loop *loop, void *data)
     server_sample_stats();
     client_cron();
     long long period_us = 1000000 / srv.cfg.hz;
-    if (srv.active_expire_enabled) {
+    /* A replica's keys expire when its master's DELs arrive, never on its own. */
+    if (srv.active_expire_enabled && !repl_is_replica()) {
         long long budget = period_us * SERVER_EXPIRE_CPU_PERCENT / 100;
         budget += budget * (srv.cfg.active_expire_effort - 1) / 4;
         db_active_expire(budget);
@@ -245,6 +247,7 @@ static long long server_cron(struct ev_loop *loop, void *data)
     db_rehash_step(SERVER_REHASH_US);
     child_reap();
     snapshot_cron();
+    repl_cron();
     if (srv.shutdown_asap) {
         log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
         if (server_prepare_shutdown(false, false) == 0) {
@@ -260,6 +263,7 @@ static void server_before_sleep(struct ev_loop *loop, void *data)
 {
     (void)loop;
     (void)data;
+    repl_before_sleep();
     client_flush_pending();
     client_free_closing();
 }
@@ -430,6 +434,10 @@ static struct cmd *server_check_command(struct client *c)
         cmd->rejected_calls++;
         reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                      "PING / QUIT / RESET are allowed in this context", cmd->fullname);
+        return NULL;
+    }
+    if (!repl_check_command_or_reply(c, cmd)) {
+        cmd->rejected_calls++;
         return NULL;
     }
     /* Every command may make room; only commands that can grow memory are refused. */

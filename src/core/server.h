@@ -121,6 +121,21 @@ struct server_config {
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     int active_expire_effort;
+    /* Replication (src/repl). */
+    char *master_host;          /* replicaof host, NULL on a master */
+    int master_port;
+    char *masterauth;
+    char *masteruser;
+    bool replica_serve_stale_data;
+    long long repl_backlog_size;
+    int repl_timeout;
+    int repl_ping_replica_period;
+    int min_replicas_to_write;
+    int min_replicas_max_lag;
+    bool repl_diskless_sync;
+    int repl_diskless_sync_delay;
+    int replica_priority;
+    bool replica_announced;
 };
 
 struct server_stats {
@@ -140,6 +155,9 @@ struct server_stats {
     long long client_outbuf_limit_disconnections;
     long long io_reads_processed;
     long long io_writes_processed;
+    long long sync_full;
+    long long sync_partial_ok;
+    long long sync_partial_err;
     /* Ring of per-100ms samples for instantaneous_ops_per_sec and friends. */
     long long ops_samples[16];
     long long input_samples[16];

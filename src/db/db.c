@@ -7,6 +7,7 @@
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../ev/ev.h"
+#include "../repl/repl.h"
 #include "../util/mem.h"
 
 /* Keys sampled per round of the active expiry cycle, and the share of expired keys in a
@@ -152,8 +153,12 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len, int flags)
 {
     struct kv *kv = (struct kv *)dict_find(&db->keys, key, len);
     if (kv && db_is_expired(kv)) {
-        db_expire_entry(db, kv);
-        kv = NULL;
+        /* On a replica only the master's DEL removes a key: its readers are told the key
+         * is gone, while the master's own stream still sees it. */
+        if (!repl_is_replica())
+            db_expire_entry(db, kv);
+        if (!repl_current_is_master())
+            kv = NULL;
     }
     /* A read that finds nothing is a keyspace miss, reported as Redis's lookupKeyRead does;
      * a writer is about to create the key, so its miss is neither counted nor published. */

@@ -15,6 +15,7 @@
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
+#include "../repl/repl.h"
 #include "../util/mem.h"
 #include "../util/sbuf.h"
 
@@ -131,6 +132,22 @@ static void client_accept_one(int fd, bool is_unix)
     srv.stats.connections_received++;
 }
 
+struct client *client_adopt_fd(int fd, unsigned flags)
+{
+    struct client *c = client_new(fd);
+    if (ev_add(srv.loop, fd, EV_READABLE, client_on_readable, c) < 0) {
+        client_release(c);
+        close(fd);
+        return NULL;
+    }
+    c->flags |= flags;
+    c->authenticated = true;
+    sock_format_addr(fd, 0, c->addr, sizeof c->addr);
+    sock_format_addr(fd, 1, c->laddr, sizeof c->laddr);
+    client_link(c);
+    return c;
+}
+
 void client_on_accept(struct ev_loop *loop, int lfd, void *data, int mask)
 {
     (void)loop;
@@ -186,6 +203,8 @@ void client_free(struct client *c)
     multi_reset_client(c);
     pubsub_unsubscribe_all(c);
     blocking_abort(c);
+    if (c->flags & (CLIENT_REPLICA | CLIENT_MASTER))
+        repl_client_freed(c);
     if (!(c->flags & CLIENT_FAKE)) {
         if (c->prev)
             c->prev->next = c->next;
@@ -218,11 +237,16 @@ void client_free_closing(void)
 
 bool client_accepts_reply(const struct client *c)
 {
+    /* Our master reads none of our replies, except the acknowledgements it asks for. */
+    if ((c->flags & (CLIENT_MASTER | CLIENT_MASTER_FORCE_REPLY)) == CLIENT_MASTER)
+        return false;
     return !(c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_FAKE | CLIENT_CLOSE_ASAP));
 }
 
 enum client_class client_class_of(const struct client *c)
 {
+    if (c->flags & CLIENT_REPLICA)
+        return CLIENT_CLASS_REPLICA;
     return pubsub_count(c) ? CLIENT_CLASS_PUBSUB : CLIENT_CLASS_NORMAL;
 }
 
@@ -331,6 +355,8 @@ static void client_process_input(struct client *c)
             c->argc = 0;
         }
         c->qpos += c->req.pos;
+        if (c->flags & CLIENT_MASTER)
+            repl_master_processed(c, base, (long long)c->req.pos);
         resp_request_reset(&c->req);
     }
     /* Keep only the unparsed tail; the parser's offsets are relative to qpos, so moving
@@ -359,6 +385,23 @@ struct cmd_arg *client_copy_argv(const struct cmd_arg *argv, int argc)
         p += argv[i].len + 1;
     }
     return copy;
+}
+
+void client_inject_input(struct client *c, const char *data, size_t len)
+{
+    if (len == 0)
+        return;
+    if (c->qcap - c->qlen < len) {
+        c->qcap = c->qlen + len;
+        c->qbuf = mem_realloc(c->qbuf, c->qcap);
+    }
+    memcpy(c->qbuf + c->qlen, data, len);
+    c->qlen += len;
+    srv.cmd_time_ms = server_unix_ms();
+    srv.call_clock_us = ev_monotonic_us();
+    c->flags |= CLIENT_EXECUTING;
+    client_process_input(c);
+    c->flags &= ~CLIENT_EXECUTING;
 }
 
 void client_resume(struct client *c)
@@ -535,7 +578,8 @@ void client_cron(void)
         struct client *next = c->next;
         /* As Redis: subscribers and blocked clients are idle by design, never timed out. */
         if (srv.cfg.timeout > 0 && now - c->last_interaction > (long long)srv.cfg.timeout * 1000 &&
-            c->out.bytes == 0 && !c->blocked && pubsub_count(c) == 0) {
+            c->out.bytes == 0 && !c->blocked && pubsub_count(c) == 0 &&
+            !(c->flags & (CLIENT_REPLICA | CLIENT_MASTER))) {
             log_msg(LOG_VERBOSE, "Closing idle client id=%llu", (unsigned long long)c->id);
             client_free(c);
             c = next;
@@ -584,6 +628,10 @@ void client_describe(const struct client *c, struct sbuf *out)
         flags[nf++] = 'A';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY)
         flags[nf++] = 'c';
+    if (c->flags & CLIENT_REPLICA)
+        flags[nf++] = 'S';
+    if (c->flags & CLIENT_MASTER)
+        flags[nf++] = 'M';
     if (c->flags & CLIENT_UNIX_SOCKET)
         flags[nf++] = 'U';
     if (c->flags & CLIENT_NO_EVICT)

@@ -22,6 +22,7 @@ struct multi_state;
 struct watch_ref;
 struct pubsub_entry;
 struct blocking_state;
+struct repl_replica;
 
 /* One argument of the current command; points into the query buffer (or, for queued or
  * blocked commands, into memory the client owns). ptr[len] is always '\0', so an argument
@@ -48,6 +49,9 @@ enum client_flag {
     CLIENT_FAKE = 1 << 10,             /* no socket (loading, scripts): replies discarded */
     CLIENT_DIRTY_CAS = 1 << 11,        /* a WATCHed key changed: EXEC will fail */
     CLIENT_IN_EXEC = 1 << 12,          /* running queued commands: blocking ones must not wait */
+    CLIENT_REPLICA = 1 << 13,          /* a replica of ours (after SYNC/PSYNC); c->repl is set */
+    CLIENT_MASTER = 1 << 14,           /* our master: its commands are the replication stream */
+    CLIENT_MASTER_FORCE_REPLY = 1 << 15, /* our master, but this reply must go (REPLCONF ACK) */
 };
 
 /* Output-buffer limit classes of client-output-buffer-limit. */
@@ -90,6 +94,8 @@ struct client {
     struct pubsub_entry **sub_patterns; /* PSUBSCRIBEd patterns in order; owned array */
     size_t nsub_patterns;
     struct blocking_state *blocked; /* BLPOP & co. waiting; NULL otherwise */
+    struct repl_replica *repl;   /* replication state when CLIENT_REPLICA; owned by repl */
+    long long repl_wait_off;     /* WAIT: the stream offset the replicas must acknowledge */
 
     struct reply_queue out;
     long long obuf_soft_since;   /* ms when the soft output limit was first exceeded, 0 if not */
@@ -107,6 +113,12 @@ struct client {
 void client_on_accept(struct ev_loop *loop, int fd, void *data, int mask);
 /* Creates a client with no socket (fd -1), for the server's own use. */
 struct client *client_create_fake(void);
+/* Makes a client of a connected socket the server opened itself (a replica's link to its
+ * master), with the given extra flags; NULL (fd closed) if it cannot be watched. */
+struct client *client_adopt_fd(int fd, unsigned flags);
+/* Processes bytes as if read from the client's socket (what arrived with the last bytes
+ * of a replication snapshot). */
+void client_inject_input(struct client *c, const char *data, size_t len);
 /* Frees now, or marks for closing if it is in the middle of its own read handler. */
 void client_free(struct client *c);
 /* Closes the client at the next safe point (after the current command returns). */

@@ -160,3 +160,30 @@ int sock_peer_is_local(int fd)
     }
     return 0;
 }
+
+int sock_connect_tcp(const char *host, int port, char *err)
+{
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res;
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, SOCK_ERR_LEN, "%s", gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS)
+            break;
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0)
+        snprintf(err, SOCK_ERR_LEN, "%s", strerror(errno));
+    freeaddrinfo(res);
+    return fd;
+}

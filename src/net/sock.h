@@ -13,6 +13,9 @@
 int sock_listen_tcp(const char *addr, int port, int backlog, char *err);
 /* Listens on a Unix socket path with the given permissions (0: leave the umask's). */
 int sock_listen_unix(const char *path, unsigned perm, int backlog, char *err);
+/* Starts a non-blocking connection to host:port; the descriptor becomes writable when it
+ * is established or failed (then SO_ERROR tells which). */
+int sock_connect_tcp(const char *host, int port, char *err);
 /* Accepts one connection, non-blocking and close-on-exec; -1 with errno (EAGAIN: none). */
 int sock_accept(int lfd);
 int sock_set_nonblock(int fd);

@@ -15,6 +15,7 @@
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../db/kv.h"
+#include "../repl/repl.h"
 #include "../types/intset.h"
 #include "../types/listpack.h"
 #include "../types/quicklist.h"
@@ -469,11 +470,17 @@ int rdb_write_fd(int fd)
     char magic[16];
     snprintf(magic, sizeof magic, "REDIS%04d", RDB_VERSION);
     out_bytes(o, magic, 9);
-    /* The aux fields Redis 7.0 writes, in its order (no replication info: not a replica). */
+    /* The aux fields Redis 7.0 writes, in its order. */
     out_aux(o, "redis-ver", FERRITE_VERSION);
     out_aux_int(o, "redis-bits", (long long)sizeof(void *) * 8);
     out_aux_int(o, "ctime", (long long)time(NULL));
     out_aux_int(o, "used-mem", (long long)mem_used());
+    struct rdb_repl_info ri;
+    if (repl_rdb_info(&ri)) {
+        out_aux_int(o, "repl-stream-db", ri.dbid);
+        out_aux(o, "repl-id", ri.replid);
+        out_aux_int(o, "repl-offset", ri.offset);
+    }
     out_aux_int(o, "aof-base", 0);
     for (int i = 0; i < srv.cfg.databases && !o->err; i++)
         out_db(o, &srv.dbs[i]);
@@ -1222,6 +1229,41 @@ out_key:
     return rc;
 }
 
+/* The position of the last image loaded, valid when rdb_repl_found. */
+static struct rdb_repl_info rdb_repl;
+static bool rdb_repl_found;
+
+const struct rdb_repl_info *rdb_loaded_repl_info(void)
+{
+    return rdb_repl_found ? &rdb_repl : NULL;
+}
+
+/* An aux field: the replication ones are kept, the others are informational. */
+static int in_aux(struct rdb_in *in)
+{
+    struct rdb_str key, val;
+    if (in_string(in, &key) < 0)
+        return -1;
+    if (in_string(in, &val) < 0) {
+        str_free(&key);
+        return -1;
+    }
+    long long n;
+    bool is_num = num_parse_ll(val.p, val.len, &n) == 0;
+    if (key.len == 7 && memcmp(key.p, "repl-id", 7) == 0 && val.len == 40) {
+        memcpy(rdb_repl.replid, val.p, 40);
+        rdb_repl.replid[40] = '\0';
+        rdb_repl_found = true;
+    } else if (key.len == 11 && memcmp(key.p, "repl-offset", 11) == 0 && is_num) {
+        rdb_repl.offset = n;
+    } else if (key.len == 14 && memcmp(key.p, "repl-stream-db", 14) == 0 && is_num) {
+        rdb_repl.dbid = (int)n;
+    }
+    str_free(&key);
+    str_free(&val);
+    return 0;
+}
+
 static int in_header(struct rdb_in *in)
 {
     if (in_need(in, 9) < 0)
@@ -1292,7 +1334,7 @@ static int in_body(struct rdb_in *in)
             dict_reserve(&db->keys, dict_size(&db->keys) + (size_t)a);
             continue;
         case RDB_OPCODE_AUX:
-            if (in_skip_string(in) < 0 || in_skip_string(in) < 0)
+            if (in_aux(in) < 0)
                 return -1;
             continue;
         case RDB_OPCODE_FUNCTION2:
@@ -1338,7 +1380,10 @@ static int rdb_load(const unsigned char *buf, size_t len, char *err, struct rdb_
     in->p = buf;
     in->len = len;
     in->err = err;
-    in->now_ms = server_unix_ms();
+    /* A replica keeps keys that expired: only its master's DEL removes them. */
+    in->now_ms = repl_is_replica() ? LLONG_MIN : server_unix_ms();
+    rdb_repl_found = false;
+    memset(&rdb_repl, 0, sizeof rdb_repl);
     return in_body(in);
 }
 

@@ -37,6 +37,16 @@ size_t rdb_encode_len(unsigned char *out, uint64_t len);
  * 3 LZF) when the byte introduces a specially encoded string instead. */
 size_t rdb_decode_len(const unsigned char *p, size_t avail, uint64_t *len, bool *special);
 
+/* The replication position an RDB records (aux fields repl-id, repl-offset,
+ * repl-stream-db), so a restarted replica can continue its master's stream. */
+struct rdb_repl_info {
+    char replid[41];
+    long long offset;
+    int dbid;
+};
+/* The position the last image loaded carried; NULL when it had none. */
+const struct rdb_repl_info *rdb_loaded_repl_info(void);
+
 /* Writes the whole keyspace to fd as an RDB image; 0, or -1 with errno set. Used by SAVE
  * in the server and by the BGSAVE child on its copy-on-write view. */
 int rdb_write_fd(int fd);
@@ -46,7 +56,7 @@ int rdb_write_fd(int fd);
 int rdb_save(const char *path, char *err);
 
 /* Loads an RDB image into the databases, which the caller has emptied. Keys already expired
- * are skipped, as a Redis master does. Returns 0, or -1 with err filled (reason and byte
+ * are skipped on a master; a replica keeps them until its master's DEL, as Redis does. Returns 0, or -1 with err filled (reason and byte
  * offset); keys loaded before the error stay in the databases. */
 int rdb_load_buffer(const unsigned char *buf, size_t len, char *err);
 /* Loads the file at path: 0, RDB_NOFILE when it does not exist, -1 with err filled. */

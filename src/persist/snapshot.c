@@ -15,6 +15,7 @@
 #include "../db/dict.h"
 #include "../net/client.h"
 #include "../proto/reply.h"
+#include "../repl/repl.h"
 #include "rdb.h"
 
 /* After a failed BGSAVE, save points wait this long before trying again (Redis's
@@ -94,6 +95,7 @@ static void snapshot_child_done(pid_t pid, bool ok, bool killed)
         else
             log_msg(LOG_WARNING, "Background saving error");
     }
+    repl_rdb_saved(ok);
     /* Killed on purpose is not a failure worth reporting in INFO. */
     if (!killed) {
         srv.last_bgsave_failed = !ok;
