@@ -90,7 +90,13 @@ struct server_config {
     int nsave;
     bool appendonly;
     char *appendfilename;
+    char *appenddirname;
     int appendfsync;
+    bool aof_load_truncated;
+    bool no_appendfsync_on_rewrite;
+    int auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
+    bool stop_writes_on_bgsave_error;
     char *requirepass;
     bool protected_mode;
     long long maxmemory;
@@ -217,6 +223,10 @@ int server_prepare_shutdown(bool save, bool nosave);
 /* Executes the client's parsed command (c->argv): lookup, arity, auth, MULTI queuing,
  * then server_call. */
 void server_execute(struct client *c);
+/* Executes a command from a trusted source (the AOF being loaded, the master link): no
+ * authentication, memory or permission checks, MULTI queuing as usual. -1 when the
+ * command does not exist or has the wrong arity (nothing runs). */
+int server_execute_trusted(struct client *c);
 /* Runs an already checked command with timing, statistics, slowlog and WATCH signalling. */
 struct cmd;
 void server_call(struct client *c, struct cmd *cmd);
