@@ -13,6 +13,7 @@
 
 struct propagate_op {
     int dbid;
+    unsigned targets; /* enum propagate_target */
     int argc;
     struct cmd_arg *argv; /* client_copy_argv: one owned allocation */
 };
@@ -22,6 +23,7 @@ struct propagate_frame {
     struct cmd_arg *replacement; /* owned, NULL when the client's arguments stand */
     int replacement_argc;
     bool prevented;
+    unsigned forced; /* targets that get the command even if it changed nothing */
 };
 
 static struct {
@@ -33,15 +35,16 @@ static struct {
     int frames_cap;
 } prop;
 
-static void propagate_emit(int dbid, int argc, const struct cmd_arg *argv)
+static void propagate_emit(int dbid, unsigned targets, int argc, const struct cmd_arg *argv)
 {
-    aof_feed(dbid, argc, argv);
+    if (targets & PROPAGATE_AOF)
+        aof_feed(dbid, argc, argv);
 }
 
-static void propagate_emit_word(int dbid, const char *word)
+static void propagate_emit_word(int dbid, unsigned targets, const char *word)
 {
     struct cmd_arg arg = {(char *)word, strlen(word)};
-    propagate_emit(dbid, 1, &arg);
+    propagate_emit(dbid, targets, 1, &arg);
 }
 
 /* Emits the top-level call's effects; several are one transaction for the reader. */
@@ -49,25 +52,29 @@ static void propagate_flush(void)
 {
     if (prop.nops == 0)
         return;
+    unsigned targets = 0;
+    for (int i = 0; i < prop.nops; i++)
+        targets |= prop.ops[i].targets;
     bool wrap = prop.nops > 1;
     if (wrap)
-        propagate_emit_word(prop.ops[0].dbid, "MULTI");
+        propagate_emit_word(prop.ops[0].dbid, targets, "MULTI");
     for (int i = 0; i < prop.nops; i++) {
-        propagate_emit(prop.ops[i].dbid, prop.ops[i].argc, prop.ops[i].argv);
+        propagate_emit(prop.ops[i].dbid, prop.ops[i].targets, prop.ops[i].argc, prop.ops[i].argv);
         mem_free(prop.ops[i].argv);
     }
     if (wrap)
-        propagate_emit_word(prop.ops[prop.nops - 1].dbid, "EXEC");
+        propagate_emit_word(prop.ops[prop.nops - 1].dbid, targets, "EXEC");
     prop.nops = 0;
 }
 
-static void propagate_queue(int dbid, int argc, const struct cmd_arg *argv)
+static void propagate_queue(int dbid, unsigned targets, int argc, const struct cmd_arg *argv)
 {
     if (prop.nops == prop.ops_cap) {
         prop.ops_cap = prop.ops_cap ? prop.ops_cap * 2 : 8;
         prop.ops = mem_realloc(prop.ops, sizeof *prop.ops * (size_t)prop.ops_cap);
     }
-    prop.ops[prop.nops++] = (struct propagate_op){dbid, argc, client_copy_argv(argv, argc)};
+    prop.ops[prop.nops++] =
+        (struct propagate_op){dbid, targets, argc, client_copy_argv(argv, argc)};
 }
 
 void propagate_call_begin(void)
@@ -76,17 +83,18 @@ void propagate_call_begin(void)
         prop.frames_cap = prop.frames_cap ? prop.frames_cap * 2 : 4;
         prop.frames = mem_realloc(prop.frames, sizeof *prop.frames * (size_t)prop.frames_cap);
     }
-    prop.frames[prop.depth++] = (struct propagate_frame){NULL, 0, false};
+    prop.frames[prop.depth++] = (struct propagate_frame){NULL, 0, false, 0};
 }
 
 void propagate_call_end(struct client *c, bool wrote)
 {
     struct propagate_frame *f = &prop.frames[prop.depth - 1];
-    if (wrote && !f->prevented) {
+    unsigned targets = f->forced ? f->forced : wrote ? PROPAGATE_ALL : 0;
+    if (targets && !f->prevented) {
         if (f->replacement)
-            propagate_queue(c->db->id, f->replacement_argc, f->replacement);
+            propagate_queue(c->db->id, targets, f->replacement_argc, f->replacement);
         else
-            propagate_queue(c->db->id, c->argc, c->argv);
+            propagate_queue(c->db->id, targets, c->argc, c->argv);
     }
     mem_free(f->replacement);
     prop.depth--;
@@ -121,6 +129,13 @@ void propagate_replace_strs(const char *first, ...)
     propagate_replace(argc, argv);
 }
 
+void propagate_force(unsigned targets)
+{
+    struct propagate_frame *f = propagate_current();
+    if (f)
+        f->forced = targets;
+}
+
 void propagate_prevent(void)
 {
     struct propagate_frame *f = propagate_current();
@@ -131,9 +146,9 @@ void propagate_prevent(void)
 void propagate_also(int dbid, int argc, const struct cmd_arg *argv)
 {
     if (prop.depth > 0)
-        propagate_queue(dbid, argc, argv);
+        propagate_queue(dbid, PROPAGATE_ALL, argc, argv);
     else
-        propagate_emit(dbid, argc, argv);
+        propagate_emit(dbid, PROPAGATE_ALL, argc, argv);
 }
 
 void propagate_deletion(int dbid, const char *key, size_t len)

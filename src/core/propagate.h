@@ -28,6 +28,14 @@ void propagate_replace(int argc, const struct cmd_arg *argv);
  * ending with NULL. */
 #define PROPAGATE_MAX_STRS 8
 void propagate_replace_strs(const char *first, ...) __attribute__((sentinel));
+/* Where an effect goes. PUBLISH, for one, reaches replicas (their subscribers) but not the
+ * AOF. */
+enum propagate_target { PROPAGATE_AOF = 1 << 0, PROPAGATE_REPL = 1 << 1 };
+#define PROPAGATE_ALL (PROPAGATE_AOF | PROPAGATE_REPL)
+
+/* Inside a command: propagate it to these targets even if it changed nothing (FLUSHALL on
+ * empty databases, PUBLISH), or only to these targets when it did. */
+void propagate_force(unsigned targets);
 /* Inside a command: do not propagate its arguments (its effects, if any, were added with
  * propagate_also). */
 void propagate_prevent(void);
