@@ -89,7 +89,8 @@ void propagate_call_begin(void)
 void propagate_call_end(struct client *c, bool wrote)
 {
     struct propagate_frame *f = &prop.frames[prop.depth - 1];
-    unsigned targets = f->forced ? f->forced : wrote ? PROPAGATE_ALL : 0;
+    /* What is being loaded is already where it would be propagated to. */
+    unsigned targets = srv.loading ? 0 : f->forced ? f->forced : wrote ? PROPAGATE_ALL : 0;
     if (targets && !f->prevented) {
         if (f->replacement)
             propagate_queue(c->db->id, targets, f->replacement_argc, f->replacement);

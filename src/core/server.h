@@ -206,6 +206,7 @@ struct server {
     long long last_bgsave_secs; /* duration of the last BGSAVE, -1 before the first */
     long long rdb_saves;        /* snapshots started since start-up */
     bool active_expire_enabled;
+    bool loading;               /* replaying the AOF: nothing expires, nothing propagates */
     bool shutdown_asap;         /* a signal asked for shutdown; the cron does it */
     int shutdown_exit_code;
 };

@@ -61,7 +61,6 @@ static struct {
     long long base_size;    /* current_size after the last rewrite or load */
     long long last_fsync_ms;
     bool unsynced;          /* written since the last fsync was started */
-    bool loading;
     bool rewrite_scheduled;
     long long rewrite_start_ms;
     long long last_rewrite_secs;
@@ -306,14 +305,9 @@ static void aof_fsync_wait_idle(void)
 
 /* ---- appending ---- */
 
-bool aof_loading(void)
-{
-    return aof.loading;
-}
-
 void aof_feed(int dbid, int argc, const struct cmd_arg *argv)
 {
-    if (aof.fd < 0 || aof.loading)
+    if (aof.fd < 0)
         return;
     if (dbid != aof.selected_db) {
         char num[24];
@@ -716,7 +710,8 @@ static bool aof_name_is_rdb(const char *name)
 static int aof_load_files(void)
 {
     long long start = server_unix_ms(), loaded = 0;
-    aof.loading = true;
+    srv.loading = true;
+    srv.cmd_time_ms = start;
     int rc = 0;
     if (aof.m.base) {
         char path[PATH_MAX], err[RDB_ERR_LEN];
@@ -734,7 +729,7 @@ static int aof_load_files(void)
     }
     for (int i = 0; rc == 0 && i < aof.m.nincr; i++)
         rc = aof_load_commands(aof.m.incrs[i].name, i == aof.m.nincr - 1, &loaded);
-    aof.loading = false;
+    srv.loading = false;
     if (rc == 0) {
         aof.current_size = aof.m.base ? aof_file_size(aof.m.base) : 0;
         for (int i = 0; i < aof.m.nincr; i++)

@@ -43,8 +43,6 @@ void aof_shutdown(void);
 const char *aof_write_error(void);
 /* INFO persistence's aof_* fields. */
 void aof_info(struct sbuf *out);
-/* True while the AOF is being loaded: commands replayed from it are not appended again. */
-bool aof_loading(void);
 /* DEBUG LOADAOF: flush the AOF, empty the databases, load the AOF again. 0, or -1. */
 int aof_debug_reload(void);
 
