@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../cmd/cmd.h"
+#include "../persist/aof.h"
 #include "../proto/reply.h"
 #include "../proto/resp.h"
 #include "../util/glob.h"
@@ -452,6 +453,11 @@ static int cfg_apply_listeners(char *err)
     return server_rebind(err, CONFIG_ERR_LEN);
 }
 
+static int cfg_apply_appendonly(char *err)
+{
+    return aof_apply_enabled(err, CONFIG_ERR_LEN);
+}
+
 /* ---- the table ---- */
 
 #define F(x) ((void *)&srv.cfg.x)
@@ -474,9 +480,15 @@ static const struct cfg_directive cfg_table[] = {
     {"dir", NULL, CFG_CUSTOM, 0, NULL, "", 0, 0, NULL, cfg_parse_dir, cfg_format_dir, NULL},
     {"dbfilename", NULL, CFG_STR, 0, F(dbfilename), "dump.rdb", 0, 0, NULL, NULL, NULL, NULL},
     {"save", NULL, CFG_CUSTOM, CFG_MULTI_ARG, NULL, "3600 1 300 100 60 10000", 0, 0, NULL, cfg_parse_save, cfg_format_save, NULL},
-    {"appendonly", NULL, CFG_BOOL, 0, F(appendonly), "no", 0, 0, NULL, NULL, NULL, NULL},
+    {"stop-writes-on-bgsave-error", NULL, CFG_BOOL, 0, F(stop_writes_on_bgsave_error), "yes", 0, 0, NULL, NULL, NULL, NULL},
+    {"appendonly", NULL, CFG_BOOL, 0, F(appendonly), "no", 0, 0, NULL, NULL, NULL, cfg_apply_appendonly},
     {"appendfilename", NULL, CFG_STR, CFG_IMMUTABLE, F(appendfilename), "appendonly.aof", 0, 0, NULL, NULL, NULL, NULL},
+    {"appenddirname", NULL, CFG_STR, CFG_IMMUTABLE, F(appenddirname), "appendonlydir", 0, 0, NULL, NULL, NULL, NULL},
     {"appendfsync", NULL, CFG_ENUM, 0, F(appendfsync), "everysec", 0, 0, cfg_fsync, NULL, NULL, NULL},
+    {"aof-load-truncated", NULL, CFG_BOOL, 0, F(aof_load_truncated), "yes", 0, 0, NULL, NULL, NULL, NULL},
+    {"no-appendfsync-on-rewrite", NULL, CFG_BOOL, 0, F(no_appendfsync_on_rewrite), "no", 0, 0, NULL, NULL, NULL, NULL},
+    {"auto-aof-rewrite-percentage", NULL, CFG_INT, 0, F(auto_aof_rewrite_percentage), "100", 0, INT_MAX, NULL, NULL, NULL, NULL},
+    {"auto-aof-rewrite-min-size", NULL, CFG_MEM, 0, F(auto_aof_rewrite_min_size), "64mb", 0, LLMAX, NULL, NULL, NULL, NULL},
     {"requirepass", NULL, CFG_STR, 0, F(requirepass), "", 0, 0, NULL, NULL, NULL, NULL},
     {"protected-mode", NULL, CFG_BOOL, 0, F(protected_mode), "yes", 0, 0, NULL, NULL, NULL, NULL},
     {"maxmemory", NULL, CFG_MEM, 0, F(maxmemory), "0", 0, LLMAX, NULL, NULL, NULL, NULL},
@@ -544,14 +556,10 @@ static const struct {
     {"activerehashing", "yes"},
     {"always-show-logo", "no"},
     {"aof-disable-auto-gc", "no"},
-    {"aof-load-truncated", "yes"},
     {"aof-rewrite-incremental-fsync", "yes"},
     {"aof-timestamp-enabled", "no"},
     {"aof-use-rdb-preamble", "yes"},
     {"aof_rewrite_cpulist", ""},
-    {"appenddirname", "appendonlydir"},
-    {"auto-aof-rewrite-min-size", "67108864"},
-    {"auto-aof-rewrite-percentage", "100"},
     {"bgsave_cpulist", ""},
     {"bind-source-addr", ""},
     {"bio_cpulist", ""},
@@ -600,7 +608,6 @@ static const struct {
     {"lua-time-limit", "5000"},
     {"maxmemory-clients", "0"},
     {"maxmemory-eviction-tenacity", "10"},
-    {"no-appendfsync-on-rewrite", "no"},
     {"oom-score-adj", "no"},
     {"oom-score-adj-values", "0 200 800"},
     {"proc-title-template", "{title} {listen-addr} {server-mode}"},
@@ -631,7 +638,6 @@ static const struct {
     {"slave-ignore-maxmemory", "yes"},
     {"slave-lazy-flush", "no"},
     {"socket-mark-id", "0"},
-    {"stop-writes-on-bgsave-error", "yes"},
     {"stream-node-max-bytes", "4096"},
     {"stream-node-max-entries", "100"},
     {"supervised", "no"},

@@ -9,6 +9,7 @@
 #include "../cmd/cmd.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
+#include "../persist/aof.h"
 #include "../persist/snapshot.h"
 #include "../proto/reply.h"
 #include "../repl/repl.h"
@@ -158,21 +159,12 @@ static void info_persistence(struct sbuf *o)
                 "rdb_last_bgsave_time_sec:%lld\r\n"
                 "rdb_current_bgsave_time_sec:%lld\r\n"
                 "rdb_saves:%lld\r\n"
-                "rdb_last_cow_size:0\r\n"
-                "aof_enabled:%d\r\n"
-                "aof_rewrite_in_progress:0\r\n"
-                "aof_rewrite_scheduled:0\r\n"
-                "aof_last_rewrite_time_sec:-1\r\n"
-                "aof_current_rewrite_time_sec:-1\r\n"
-                "aof_last_bgrewrite_status:ok\r\n"
-                "aof_rewrites:0\r\n"
-                "aof_last_write_status:ok\r\n"
-                "module_fork_in_progress:0\r\n"
-                "module_fork_last_cow_size:0\r\n",
+                "rdb_last_cow_size:0\r\n",
                 srv.dirty, snapshot_child_active(), srv.last_save,
                 srv.last_bgsave_failed ? "err" : "ok", srv.last_bgsave_secs,
                 snapshot_child_active() ? (server_unix_ms() - child_start_ms()) / 1000 : -1,
-                srv.rdb_saves, 0);
+                srv.rdb_saves);
+    aof_info(o);
 }
 
 static long long info_avg_samples(const long long *samples)

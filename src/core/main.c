@@ -8,6 +8,7 @@
 
 #include "../cmd/cmd.h"
 #include "../db/db.h"
+#include "../persist/aof.h"
 #include "../persist/snapshot.h"
 #include "../repl/repl.h"
 #include "../util/mem.h"
@@ -97,7 +98,9 @@ int main(int argc, char **argv)
     if (server_init() < 0)
         return 1;
     /* Before the loop runs: clients that connect meanwhile wait in the backlog. */
-    if (snapshot_load_at_startup() < 0)
+    if (!srv.cfg.appendonly && snapshot_load_at_startup() < 0)
+        return 1;
+    if (aof_load_at_startup() < 0)
         return 1;
     repl_init();
     /* Written once we listen, so whoever waits for the file can connect right away. */

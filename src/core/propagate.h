@@ -24,15 +24,25 @@ void propagate_call_end(struct client *c, bool wrote);
 /* Inside a command: propagate this instead of the client's arguments. The arguments are
  * copied. */
 void propagate_replace(int argc, const struct cmd_arg *argv);
-/* The same for arguments given as NUL-terminated strings, ending with NULL. */
+/* The same for at most PROPAGATE_MAX_STRS arguments given as NUL-terminated strings,
+ * ending with NULL. */
+#define PROPAGATE_MAX_STRS 8
 void propagate_replace_strs(const char *first, ...) __attribute__((sentinel));
+/* Where an effect goes. PUBLISH, for one, reaches replicas (their subscribers) but not the
+ * AOF. */
+enum propagate_target { PROPAGATE_AOF = 1 << 0, PROPAGATE_REPL = 1 << 1 };
+#define PROPAGATE_ALL (PROPAGATE_AOF | PROPAGATE_REPL)
+
+/* Inside a command: propagate it to these targets even if it changed nothing (FLUSHALL on
+ * empty databases, PUBLISH), or only to these targets when it did. */
+void propagate_force(unsigned targets);
 /* Inside a command: do not propagate its arguments (its effects, if any, were added with
  * propagate_also). */
 void propagate_prevent(void);
 /* Adds an effect in database `dbid`: within a call it is emitted with the call's effects, in
  * order; outside any call (the expiry cycle, eviction from the cron) it is emitted at once. */
 void propagate_also(int dbid, int argc, const struct cmd_arg *argv);
-/* Propagates the deletion of an expired or evicted key (DEL, or UNLINK with lazy freeing). */
+/* Propagates the deletion of an expired or evicted key as a DEL. */
 void propagate_deletion(int dbid, const char *key, size_t len);
 
 /* Appends argv as a RESP array of bulk strings: the wire and file form of a command. */

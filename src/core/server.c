@@ -18,6 +18,7 @@
 #include "../db/evict.h"
 #include "../ev/ev.h"
 #include "../net/sock.h"
+#include "../persist/aof.h"
 #include "../persist/snapshot.h"
 #include "../proto/reply.h"
 #include "../repl/repl.h"
@@ -25,6 +26,7 @@
 #include "../util/sbuf.h"
 #include "child.h"
 #include "config.h"
+#include "propagate.h"
 #include "blocking.h"
 #include "log.h"
 #include "multi.h"
@@ -247,6 +249,7 @@ static long long server_cron(struct ev_loop *loop, void *data)
     db_rehash_step(SERVER_REHASH_US);
     child_reap();
     snapshot_cron();
+    aof_cron();
     repl_cron();
     if (srv.shutdown_asap) {
         log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
@@ -263,6 +266,9 @@ static void server_before_sleep(struct ev_loop *loop, void *data)
 {
     (void)loop;
     (void)data;
+    /* Before any reply goes out: a client must not see a write acknowledged that the AOF
+     * has not got (nor, with appendfsync always, made durable). */
+    aof_flush_before_sleep();
     repl_before_sleep();
     client_flush_pending();
     client_free_closing();
@@ -358,6 +364,7 @@ void server_run(void)
 int server_prepare_shutdown(bool save, bool nosave)
 {
     /* A child's snapshot would be older than the one written now, or unwanted. */
+    aof_shutdown();
     child_kill();
     if ((srv.cfg.nsave > 0 && !nosave) || save) {
         log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
@@ -382,10 +389,37 @@ int server_prepare_shutdown(bool save, bool nosave)
 
 /* Checks the parsed command and returns it, or replies with the reason and returns NULL.
  * Rejections count against the command for INFO commandstats. */
+/* The command, or subcommand, c->argv names; NULL when there is none. *container is set
+ * when the name is a container whose subcommand is unknown. */
+static struct cmd *server_lookup_command(struct client *c, bool *unknown_sub)
+{
+    *unknown_sub = false;
+    struct cmd *cmd = cmd_lookup(c->argv[0].ptr, c->argv[0].len);
+    if (cmd && cmd->nsubcmds && c->argc >= 2) {
+        struct cmd *sub = cmd_lookup_sub(cmd, c->argv[1].ptr, c->argv[1].len);
+        *unknown_sub = sub == NULL;
+        cmd = sub;
+    }
+    return cmd;
+}
+
+static bool server_arity_ok(const struct cmd *cmd, int argc)
+{
+    return (cmd->arity > 0 && argc == cmd->arity) || (cmd->arity < 0 && argc >= -cmd->arity);
+}
+
+/* Writes are refused while the server cannot make them durable, as Redis does. */
+static const char *server_disk_error(void)
+{
+    const char *err = aof_write_error();
+    return err ? err : snapshot_write_error();
+}
+
 static struct cmd *server_check_command(struct client *c)
 {
-    struct cmd *cmd = cmd_lookup(c->argv[0].ptr, c->argv[0].len);
-    if (!cmd) {
+    bool unknown_sub;
+    struct cmd *cmd = server_lookup_command(c, &unknown_sub);
+    if (!cmd && !unknown_sub) {
         struct sbuf args = SBUF_INIT;
         for (int i = 1; i < c->argc && args.len < 128; i++)
             sbuf_catfmt(&args, "'%.*s' ", (int)(c->argv[i].len > 128 ? 128 : c->argv[i].len),
@@ -395,21 +429,16 @@ static struct cmd *server_check_command(struct client *c)
         sbuf_free(&args);
         return NULL;
     }
-    if (cmd->nsubcmds && c->argc >= 2) {
-        struct cmd *sub = cmd_lookup_sub(cmd, c->argv[1].ptr, c->argv[1].len);
-        if (!sub) {
-            char upper[64];
-            size_t n = 0;
-            for (; n < sizeof upper - 1 && n < c->argv[0].len; n++)
-                upper[n] = (char)toupper((unsigned char)c->argv[0].ptr[n]);
-            upper[n] = '\0';
-            reply_errorf(c, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr,
-                         upper);
-            return NULL;
-        }
-        cmd = sub;
+    if (unknown_sub) {
+        char upper[64];
+        size_t n = 0;
+        for (; n < sizeof upper - 1 && n < c->argv[0].len; n++)
+            upper[n] = (char)toupper((unsigned char)c->argv[0].ptr[n]);
+        upper[n] = '\0';
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr, upper);
+        return NULL;
     }
-    if ((cmd->arity > 0 && c->argc != cmd->arity) || c->argc < -cmd->arity) {
+    if (!server_arity_ok(cmd, c->argc)) {
         cmd->rejected_calls++;
         reply_error_arity(c, cmd->fullname);
         return NULL;
@@ -446,7 +475,26 @@ static struct cmd *server_check_command(struct client *c)
         reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
         return NULL;
     }
+    const char *disk_err = server_disk_error();
+    if (disk_err && ((cmd->flags & CMD_WRITE) || cmd->proc == cmd_ping)) {
+        cmd->rejected_calls++;
+        reply_error(c, disk_err);
+        return NULL;
+    }
     return cmd;
+}
+
+int server_execute_trusted(struct client *c)
+{
+    bool unknown_sub;
+    struct cmd *cmd = server_lookup_command(c, &unknown_sub);
+    if (!cmd || !server_arity_ok(cmd, c->argc))
+        return -1;
+    if (multi_active(c) && !multi_runs_immediately(cmd))
+        multi_queue(c, cmd);
+    else
+        server_call(c, cmd);
+    return 0;
 }
 
 void server_signal_modified_key(struct db *db, const char *key, size_t len)
@@ -481,6 +529,7 @@ void server_call(struct client *c, struct cmd *cmd)
     c->call_errors = 0;
     srv.current = c;
     long long dirty_before = srv.dirty;
+    propagate_call_begin();
     /* One clock read per command: this command's end is the next one's start. */
     long long start = srv.call_clock_us;
     cmd->proc(c);
@@ -492,8 +541,10 @@ void server_call(struct client *c, struct cmd *cmd)
     if (c->call_errors)
         cmd->failed_calls++;
     srv.stats.commands_processed++;
-    if ((cmd->flags & CMD_WRITE) && srv.dirty != dirty_before)
+    bool wrote = (cmd->flags & CMD_WRITE) && srv.dirty != dirty_before;
+    if (wrote)
         server_signal_written_keys(c, cmd);
+    propagate_call_end(c, wrote);
     if (!(cmd->flags & CMD_SKIP_SLOWLOG))
         slowlog_consider(srv.slowlog, c, duration);
     c->cmd = NULL;

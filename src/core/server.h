@@ -90,7 +90,13 @@ struct server_config {
     int nsave;
     bool appendonly;
     char *appendfilename;
+    char *appenddirname;
     int appendfsync;
+    bool aof_load_truncated;
+    bool no_appendfsync_on_rewrite;
+    int auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
+    bool stop_writes_on_bgsave_error;
     char *requirepass;
     bool protected_mode;
     long long maxmemory;
@@ -218,6 +224,7 @@ struct server {
     long long last_bgsave_secs; /* duration of the last BGSAVE, -1 before the first */
     long long rdb_saves;        /* snapshots started since start-up */
     bool active_expire_enabled;
+    bool loading;               /* replaying the AOF: nothing expires, nothing propagates */
     bool shutdown_asap;         /* a signal asked for shutdown; the cron does it */
     int shutdown_exit_code;
 };
@@ -235,6 +242,10 @@ int server_prepare_shutdown(bool save, bool nosave);
 /* Executes the client's parsed command (c->argv): lookup, arity, auth, MULTI queuing,
  * then server_call. */
 void server_execute(struct client *c);
+/* Executes a command from a trusted source (the AOF being loaded, the master link): no
+ * authentication, memory or permission checks, MULTI queuing as usual. -1 when the
+ * command does not exist or has the wrong arity (nothing runs). */
+int server_execute_trusted(struct client *c);
 /* Runs an already checked command with timing, statistics, slowlog and WATCH signalling. */
 struct cmd;
 void server_call(struct client *c, struct cmd *cmd);

@@ -7,6 +7,7 @@
 
 #include "../cmd/cmd.h"
 #include "../db/db.h"
+#include "../persist/aof.h"
 #include "../persist/snapshot.h"
 #include "../proto/reply.h"
 #include "../util/mem.h"
@@ -258,6 +259,8 @@ void cmd_debug(struct client *c)
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "OBJECT <key>",
             "    Show low level info about the key and associated value.",
+            "LOADAOF",
+            "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "RELOAD [option ...]",
             "    Save the RDB on disk and reload it back to memory. Options:",
             "    * NOSAVE: the database will be loaded from an existing RDB file.",
@@ -296,6 +299,15 @@ void cmd_debug(struct client *c)
         reply_ok(c);
     } else if (client_arg_is(sub, "reload")) {
         debug_reload(c);
+    } else if (client_arg_is(sub, "loadaof") && c->argc == 2) {
+        if (!srv.cfg.appendonly) {
+            reply_ok(c); /* nothing to reload from, as in Redis */
+        } else if (aof_debug_reload() < 0) {
+            reply_error(c, "ERR Error loading the AOF, check server logs.");
+        } else {
+            log_msg(LOG_NOTICE, "Append Only File loaded by DEBUG LOADAOF");
+            reply_ok(c);
+        }
     } else if (client_arg_is(sub, "populate") && c->argc >= 3 && c->argc <= 5) {
         debug_populate(c);
     } else if (client_arg_is(sub, "object") && c->argc == 3) {

@@ -137,7 +137,9 @@ static void db_volatile_remove(struct db *db, struct kv *kv)
 bool db_is_expired(const struct kv *kv)
 {
     long long when = kv_expire(kv);
-    return when >= 0 && srv.cmd_time_ms > when;
+    /* While the AOF replays, a key must live until the commands that follow it in the file
+     * have been applied to it, exactly as when they first ran; expiry comes afterwards. */
+    return when >= 0 && !srv.loading && srv.cmd_time_ms > when;
 }
 
 /* Deletes an expired entry, counting it. */

@@ -304,7 +304,7 @@ bool client_arg_is(const struct cmd_arg *arg, const char *word)
     return strcasecmp(arg->ptr, word) == 0 && strlen(word) == arg->len;
 }
 
-static void client_set_argv(struct client *c, char *base)
+void client_set_argv(struct client *c, char *base)
 {
     if ((size_t)c->argv_cap < c->req.argc) {
         c->argv_cap = (int)c->req.argc;

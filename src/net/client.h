@@ -134,6 +134,9 @@ void client_error_replied(struct client *c, const char *err);
 /* Copies argc arguments into ONE new block (array then NUL-terminated bytes) that the
  * caller frees with mem_free: for commands kept beyond the query buffer (MULTI, waits). */
 struct cmd_arg *client_copy_argv(const struct cmd_arg *argv, int argc);
+/* Points c->argv at the request c->req parsed from base, NUL-terminating each argument in
+ * place (the byte after an argument is always a delimiter the parser has consumed). */
+void client_set_argv(struct client *c, char *base);
 /* Processes requests that arrived while the client was blocked. */
 void client_resume(struct client *c);
 

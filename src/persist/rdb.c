@@ -22,6 +22,7 @@
 #include "../types/t_hash.h"
 #include "../types/t_set.h"
 #include "../types/t_zset.h"
+#include "../util/fileio.h"
 #include "../util/lzf.h"
 #include "../util/mem.h"
 #include "../util/num.h"
@@ -500,22 +501,6 @@ int rdb_write_fd(int fd)
 }
 
 /* fsyncs the directory holding path, so that a rename into it is durable. */
-static int rdb_fsync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? mem_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                      : mem_strdup(".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    mem_free(dir);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
 int rdb_save(const char *path, char *err)
 {
     /* The temporary file sits beside the target so that rename() stays in one file
@@ -549,7 +534,7 @@ int rdb_save(const char *path, char *err)
                  "%.80s: %s", tmp, path, strerror(errno));
         goto out_unlink;
     }
-    if (rdb_fsync_dir(path) < 0) {
+    if (fileio_fsync_dir(path) < 0) {
         /* The new file is complete and in place; only its durability across a power cut
          * is in doubt, and the next save tries again. */
         snprintf(err, RDB_ERR_LEN, "Failed to fsync the directory of %.120s: %s", path,

@@ -122,6 +122,17 @@ int snapshot_bgsave(void)
     return 0;
 }
 
+const char *snapshot_write_error(void)
+{
+    if (!srv.cfg.stop_writes_on_bgsave_error || srv.cfg.nsave == 0 || !srv.last_bgsave_failed)
+        return NULL;
+    return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+           "persist to disk. Commands that may modify the data set are disabled, because this "
+           "instance is configured to report errors during writes if RDB snapshotting fails "
+           "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
+           "the RDB error.";
+}
+
 void snapshot_kill_child(void)
 {
     if (snapshot_child_active())

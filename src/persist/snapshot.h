@@ -17,6 +17,9 @@ int snapshot_bgsave(void);
 bool snapshot_child_active(void);
 /* Stops a running child and removes its temporary file (SHUTDOWN, FLUSHALL). */
 void snapshot_kill_child(void);
+/* The MISCONF error for writes while the last BGSAVE failed and stop-writes-on-bgsave-error
+ * is on, else NULL. */
+const char *snapshot_write_error(void);
 /* Periodic work: reaps a finished child, starts a scheduled or due BGSAVE. */
 void snapshot_cron(void);
 /* FLUSHALL with save points writes the now empty dataset at once, as Redis 7.0 does (a
