@@ -59,12 +59,9 @@ void repl_init(void)
         log_msg(LOG_NOTICE, "Restored replication ID %s and offset %lld from the RDB file",
                 repl.replid, repl.offset);
     }
-    if (srv.cfg.master_host) {
-        char *host = srv.cfg.master_host;
-        srv.cfg.master_host = NULL; /* repl__set_master takes it from here */
-        repl__set_master(host, srv.cfg.master_port);
-        mem_free(host);
-    }
+    /* The replicaof directive: the cron connects at its first run. */
+    if (srv.cfg.master_host)
+        repl.link = REPL_LINK_CONNECT;
 }
 
 bool repl_is_replica(void)
