@@ -169,7 +169,7 @@ void repl_info(struct sbuf *o)
                     "slave_read_repl_offset:%lld\r\n"
                     "slave_repl_offset:%lld\r\n",
                     srv.cfg.master_host, srv.cfg.master_port, up ? "up" : "down",
-                    repl.master ? (int)((now - repl.master->last_interaction) / 1000) : -1,
+                    repl.master ? (int)((now - repl.last_io_ms) / 1000) : -1,
                     repl.link == REPL_LINK_TRANSFER, read, applied);
         if (repl.link == REPL_LINK_TRANSFER) {
             long long total = repl.xfer_size < 0 ? 0 : repl.xfer_size;

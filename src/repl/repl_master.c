@@ -600,6 +600,8 @@ void repl_client_freed(struct client *c)
     sbuf_free(&r->pending);
     mem_free(r);
     c->repl = NULL;
+    /* It may have been the one holding the diskless transfer back. */
+    repl_pipe_resume();
     /* A WAIT may now be unreachable; its timeout still ends it. */
 }
 
