@@ -555,9 +555,14 @@ def test_interop_with_redis_under_write_load(servers, redis_is):
 
 
 @needs_redis
-def test_partial_resync_with_redis_master(servers):
-    master = servers.start(binary=REDIS_BIN, name="redis-master")
-    replica = servers.start()
+@pytest.mark.parametrize("redis_is", ["replica", "master"])
+def test_partial_resync_with_redis(servers, redis_is):
+    if redis_is == "replica":
+        master = servers.start()
+        replica = servers.start(binary=REDIS_BIN, name="redis-replica")
+    else:
+        master = servers.start(binary=REDIS_BIN, name="redis-master")
+        replica = servers.start()
     proxy = LinkProxy(master.port)
     try:
         replicate(replica, proxy.port)
@@ -569,6 +574,30 @@ def test_partial_resync_with_redis_master(servers):
         proxy.restore()
         wait_synced(master, replica)
         assert int(master.info("stats")["sync_partial_ok"]) == 1
+        assert int(master.info("stats")["sync_full"]) == 1
         assert_same(master, replica)
     finally:
         proxy.close()
+
+
+def test_plain_sync_sends_the_snapshot_then_the_stream(servers):
+    """SYNC, the pre-PSYNC form: no +FULLRESYNC line, a $<len> snapshot, then commands."""
+    master = servers.start()
+    master.client().set("k", "v")
+    raw = master.raw(timeout=10)
+    raw.cmd("SYNC")
+    while raw.buf[:1] in (b"", b"\n"):
+        raw.buf = raw.buf.lstrip(b"\n")
+        if not raw.buf:
+            raw._fill(time.monotonic() + 10)
+    header = raw.read_exactly(raw.buf.index(b"\r\n") + 2)
+    assert header.startswith(b"$")
+    rdb = raw.read_exactly(int(header[1:-2]))
+    assert rdb.startswith(b"REDIS00") and b"k" in rdb
+    master.client().set("after", "1")
+    stream = b""
+    deadline = time.monotonic() + 10
+    while b"after" not in stream and time.monotonic() < deadline:
+        raw._fill(deadline)
+        stream, raw.buf = stream + raw.buf, b""
+    assert b"$3\r\nset\r\n$5\r\nafter\r\n" in stream.lower()
