@@ -13,6 +13,7 @@
 #include "../persist/aof.h"
 #include "../proto/reply.h"
 #include "../proto/resp.h"
+#include "../util/fileio.h"
 #include "../util/glob.h"
 #include "../util/mem.h"
 #include "../util/num.h"
@@ -839,17 +840,12 @@ static int cfg_apply_text(char *text, const char *path, bool from_file)
 int config_load(const char *path, int argc, char **argv)
 {
     if (path) {
-        FILE *f = fopen(path, "r");
-        if (!f) {
+        struct sbuf text = SBUF_INIT;
+        if (fileio_read(path, &text) < 0) {
             fprintf(stderr, "Fatal error, can't open config file '%s': %s\n", path, strerror(errno));
+            sbuf_free(&text);
             return -1;
         }
-        struct sbuf text = SBUF_INIT;
-        char chunk[4096];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            sbuf_catlen(&text, chunk, n);
-        fclose(f);
         int rc = text.data ? cfg_apply_text(text.data, path, true) : 0;
         sbuf_free(&text);
         if (rc < 0)

@@ -177,23 +177,14 @@ static int aof_manifest_load(struct aof_manifest *m, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     aof_manifest_path(path);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT)
-            return RDB_NOFILE;
-        snprintf(err, errlen, "Can't open the AOF manifest %.160s: %s", path, strerror(errno));
-        return -1;
-    }
     struct sbuf text = SBUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sbuf_catlen(&text, chunk, n);
-    bool read_failed = ferror(f);
-    fclose(f);
-    int rc = -1;
-    if (read_failed)
-        snprintf(err, errlen, "Can't read the AOF manifest %.200s", path);
+    int rc = fileio_read(path, &text);
+    if (rc < 0 && errno == ENOENT) {
+        sbuf_free(&text);
+        return RDB_NOFILE;
+    }
+    if (rc < 0)
+        snprintf(err, errlen, "Can't read the AOF manifest %.160s: %s", path, strerror(errno));
     else
         rc = aof_manifest_parse(m, text.data ? text.data : (char[]){0}, err, errlen);
     sbuf_free(&text);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "sbuf.h"
 
 int fileio_fsync_dir(const char *path)
 {
@@ -62,4 +63,20 @@ fail:;
     unlink(tmp);
     errno = saved;
     return -1;
+}
+
+int fileio_read(const char *path, struct sbuf *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sbuf_catlen(out, chunk, n);
+    int rc = ferror(f) ? -1 : 0;
+    fclose(f);
+    if (rc < 0)
+        errno = EIO;
+    return rc;
 }
