@@ -10,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../core/config.h"
 #include "../core/log.h"
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
 #include "../net/client.h"
 #include "../net/sock.h"
+#include "../persist/aof.h"
 #include "../persist/rdb.h"
 #include "../proto/reply.h"
 #include "../util/mem.h"
@@ -355,6 +357,20 @@ static void repl_handshake_line(const char *line)
 
 /* ---- the snapshot ---- */
 
+/* The AOF describes the dataset we just replaced: it starts again from the new one (a
+ * rewrite), as Redis's restartAOFAfterSYNC does. The stream then appends to it. */
+static void repl_restart_aof(void)
+{
+    if (!srv.cfg.appendonly)
+        return;
+    char err[CONFIG_ERR_LEN];
+    srv.cfg.appendonly = false;
+    aof_apply_enabled(err, sizeof err);
+    srv.cfg.appendonly = true;
+    if (aof_apply_enabled(err, sizeof err) < 0)
+        log_msg(LOG_WARNING, "Failed restarting the AOF after a full sync: %s", err);
+}
+
 static void repl_load_snapshot(void)
 {
     if (fsync(repl.xfer_fd) < 0 || close(repl.xfer_fd) < 0) {
@@ -390,6 +406,7 @@ static void repl_load_snapshot(void)
     repl.second_offset = -1;
     repl.master_db = 0;
     srv.dirty++;
+    repl_restart_aof();
     log_msg(LOG_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     repl_attach_master();
 }

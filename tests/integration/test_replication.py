@@ -601,3 +601,23 @@ def test_plain_sync_sends_the_snapshot_then_the_stream(servers):
         raw._fill(deadline)
         stream, raw.buf = stream + raw.buf, b""
     assert b"$3\r\nset\r\n$5\r\nafter\r\n" in stream.lower()
+
+
+def test_replica_with_aof_keeps_snapshot_and_stream(servers):
+    """A replica with appendonly rewrites its AOF from the snapshot it loaded, then appends
+    the stream: restarted alone, it has the whole dataset."""
+    master = servers.start()
+    fill(master, "before:")
+    replica = servers.start("--appendonly", "yes")
+    replicate(replica, master.port)
+    fill(master, "after:")
+    wait_synced(master, replica)
+    wait_until(lambda: replica.info("persistence")["aof_rewrite_in_progress"] == "0", 10,
+               message="AOF rewrite after the sync")
+    expected = dump(master)
+    replica.stop()
+    (replica.dir / "dump.rdb").unlink(missing_ok=True)  # the transferred snapshot
+    replica.start()  # no replicaof: the AOF alone
+    got = dump(replica)
+    assert got.keys() == expected.keys()
+    assert {k: v[:2] for k, v in got.items()} == {k: v[:2] for k, v in expected.items()}
