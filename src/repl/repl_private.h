@@ -83,6 +83,7 @@ struct repl_state {
     struct sbuf rbuf;          /* bytes read from the master, not yet consumed */
     size_t rpos;               /* consumed bytes of rbuf */
     struct client *master;     /* our master, once the stream flows */
+    struct sbuf txn;           /* the master's open transaction: applied at its EXEC */
     bool can_psync;            /* replid/offset are a master's: try a partial sync */
     int master_db;             /* database the master's stream had selected */
     char master_replid[REPL_ID_LEN + 1]; /* from +FULLRESYNC */

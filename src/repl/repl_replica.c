@@ -12,6 +12,7 @@
 
 #include "../core/config.h"
 #include "../core/log.h"
+#include "../core/multi.h"
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../ev/ev.h"
@@ -106,6 +107,7 @@ void repl__master_lost(struct client *c)
 {
     repl.master_db = db_id(c->db);
     repl.master = NULL;
+    sbuf_free(&repl.txn); /* the unfinished transaction was discarded with the client */
     repl.can_psync = true;
     repl.down_since_ms = server_unix_ms();
     repl.link = repl_is_replica() ? REPL_LINK_CONNECT : REPL_LINK_NONE;
@@ -547,8 +549,17 @@ void repl__unset_master(void)
 
 void repl_master_processed(struct client *c, const char *data, long long len)
 {
-    (void)c;
     repl.last_io_ms = server_unix_ms();
+    /* A transaction counts as applied at its EXEC, as in Redis: if the link breaks inside
+     * one, the offset stays before its MULTI and the master sends it again whole. */
+    if (multi_active(c) || repl.txn.len) {
+        sbuf_catlen(&repl.txn, data, (size_t)len);
+        if (multi_active(c))
+            return;
+        repl__stream_append(repl.txn.data, repl.txn.len);
+        sbuf_free(&repl.txn);
+        return;
+    }
     repl__stream_append(data, (size_t)len);
 }
 

@@ -621,3 +621,105 @@ def test_replica_with_aof_keeps_snapshot_and_stream(servers):
     got = dump(replica)
     assert got.keys() == expected.keys()
     assert {k: v[:2] for k, v in got.items()} == {k: v[:2] for k, v in expected.items()}
+
+
+class FakeMaster:
+    """A master played by the test, one connection at a time: it records the replica's
+    handshake and answers what the test tells it to."""
+
+    EMPTY_RDB = b"REDIS0010\xff" + b"\x00" * 8  # no keys; checksum 0 means "not computed"
+
+    def __init__(self):
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.lsock.settimeout(SYNC_DEADLINE)
+        self.port = self.lsock.getsockname()[1]
+
+    def accept(self):
+        s, _ = self.lsock.accept()
+        s.settimeout(SYNC_DEADLINE)
+        return RawConn(s)
+
+    def handshake(self, conn):
+        """Reads the replica's commands up to PSYNC, answering each; returns them."""
+        seen = []
+        while True:
+            cmd = conn.read_command()
+            seen.append(cmd)
+            if cmd[0].upper() == b"PSYNC":
+                return seen
+            conn.sock.sendall(b"+PONG\r\n" if cmd[0].upper() == b"PING" else b"+OK\r\n")
+
+    def close(self):
+        self.lsock.close()
+
+
+class RawConn:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("replica closed")
+            self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._need(len(self.buf) + 1)
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def read_command(self):
+        head = self._line()
+        assert head.startswith(b"*"), head
+        args = []
+        for _ in range(int(head[1:])):
+            n = int(self._line()[1:])
+            self._need(n + 2)
+            args.append(self.buf[:n])
+            self.buf = self.buf[n + 2:]
+        return args
+
+    def close(self):
+        self.sock.close()
+
+
+def test_handshake_and_a_transaction_cut_in_the_middle(servers):
+    """The handshake is Redis's, byte for byte in its commands; a transaction cut by a link
+    loss before its EXEC does not count: the replica asks for it again from its MULTI."""
+    fake = FakeMaster()
+    replica = servers.start("--masterauth", "secret")
+    try:
+        own_id = replica.info("replication")["master_replid"].encode()
+        replica.client().replicaof("127.0.0.1", fake.port)
+        conn = fake.accept()
+        seen = fake.handshake(conn)
+        assert seen == [[b"PING"], [b"AUTH", b"secret"],
+                        [b"REPLCONF", b"listening-port", str(replica.port).encode()],
+                        [b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"],
+                        # A former master offers its own history (offset 0, so byte 1).
+                        [b"PSYNC", own_id, b"1"]]
+        replid = b"a" * 40
+        rdb = FakeMaster.EMPTY_RDB
+        conn.sock.sendall(b"+FULLRESYNC " + replid + b" 100\r\n\n$%d\r\n" % len(rdb) + rdb)
+        wait_until(lambda: link_up(replica), SYNC_DEADLINE, message="link up")
+        done = b"*3\r\n$3\r\nSET\r\n$4\r\ndone\r\n$1\r\n1\r\n"
+        opened = b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$3\r\ntxn\r\n$1\r\n1\r\n"
+        conn.sock.sendall(done + opened)
+        r = replica.client()
+        wait_until(lambda: r.get("done") == b"1", 5, message="stream applied")
+        assert int(replica.info("replication")["slave_repl_offset"]) == 100 + len(done)
+        conn.close()  # inside the transaction
+        conn = fake.accept()
+        seen = fake.handshake(conn)
+        assert seen[-1] == [b"PSYNC", replid, str(100 + len(done) + 1).encode()]
+        conn.sock.sendall(b"+CONTINUE " + replid + b"\r\n" + opened + b"*1\r\n$4\r\nEXEC\r\n")
+        wait_until(lambda: r.get("txn") == b"1", 5, message="transaction applied")
+        conn.close()
+    finally:
+        fake.close()
