@@ -511,11 +511,15 @@ def test_replica_over_output_buffer_limit_is_dropped_and_resyncs(servers):
     os.kill(replica.pid, signal.SIGSTOP)
     try:
         m = master.client()
-        payload = b"p" * 10000
-        for i in range(1500):  # 15 MB: past the socket buffers and the limit
-            m.set(f"flood:{i % 300}", payload)
-        wait_until(lambda: log_has(master, "for overcoming of output buffer limits"), 10,
-                   message="replica dropped for its output buffer")
+        payload = b"p" * 100_000
+        # Write until the master gives up on it: the kernel's socket buffers (tens of MB on
+        # loopback) fill first, then the output buffer passes the limit.
+        for i in range(3000):
+            m.set(f"flood:{i % 50}", payload)
+            if i % 20 == 0 and log_has(master, "for overcoming of output buffer limits"):
+                break
+        else:
+            pytest.fail("the stopped replica was never dropped")
     finally:
         os.kill(replica.pid, signal.SIGCONT)
     wait_synced(master, replica)
