@@ -622,9 +622,15 @@ static bool repl_replica_second(struct repl_replica *r, void *arg)
         repl_xfer_append(r, "\n", 1);
         return repl_xfer_pump(r);
     }
-    if (r->state == REPL_ONLINE && !r->pre_psync &&
-        now - r->ack_ms > (long long)srv.cfg.repl_timeout * 1000) {
+    long long timeout = (long long)srv.cfg.repl_timeout * 1000;
+    if (r->state == REPL_ONLINE && !r->pre_psync && now - r->ack_ms > timeout) {
         log_msg(LOG_WARNING, "Disconnecting timedout replica (streaming sync): %s",
+                repl_replica_name(r, name, sizeof name));
+        client_free(r->c);
+    } else if (r->state == REPL_SEND_BULK && now - r->c->last_interaction > timeout) {
+        /* A replica that stopped reading its snapshot would hold the transfer (and, when
+         * diskless, the child) forever. */
+        log_msg(LOG_WARNING, "Disconnecting timedout replica (full sync): %s",
                 repl_replica_name(r, name, sizeof name));
         client_free(r->c);
     }

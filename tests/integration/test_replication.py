@@ -489,8 +489,9 @@ def test_master_stays_responsive_next_to_a_stuck_replica(servers):
     m = master.client()
     m.execute_command("DEBUG", "POPULATE", 200000, "key", 100)
     stuck = RawClient(master.port)
-    stuck.cmd("REPLCONF", "capa", "eof")
+    assert stuck.call("REPLCONF", "capa", "eof") == b"OK"
     stuck.cmd("PSYNC", "?", "-1")
+    wait_until(lambda: log_has(master, "asks for synchronization"), 5, message="PSYNC arrived")
     # The stuck replica never reads; the master keeps serving.
     worst = 0.0
     for i in range(200):
@@ -499,7 +500,16 @@ def test_master_stays_responsive_next_to_a_stuck_replica(servers):
         assert m.ping()
         worst = max(worst, time.monotonic() - t)
     assert worst < 0.2, worst
+    # After repl-timeout the master gives up on it, and a real replica can sync.
+    m.config_set("repl-timeout", 1)
+    wait_until(lambda: log_has(master, "Disconnecting timedout replica"), 10,
+               message="stuck replica dropped")
     stuck.close()
+    m.config_set("repl-timeout", 60)
+    replica = servers.start()
+    replicate(replica, master.port)
+    wait_synced(master, replica)
+    assert replica.client().dbsize() == m.dbsize()
 
 
 def test_replica_over_output_buffer_limit_is_dropped_and_resyncs(servers):
