@@ -92,7 +92,9 @@ bool blocking_is_blocked(const struct client *c)
 
 bool blocking_allowed(const struct client *c)
 {
-    return !(c->flags & (CLIENT_IN_EXEC | CLIENT_FAKE));
+    /* Our master's stream must never stall behind a wait (its blocking commands found
+     * their data on the master, so they find it here too). */
+    return !(c->flags & (CLIENT_IN_EXEC | CLIENT_FAKE | CLIENT_MASTER));
 }
 
 bool blocking_parse_timeout_or_reply(struct client *c, const struct cmd_arg *arg,

@@ -737,3 +737,15 @@ def test_handshake_and_a_transaction_cut_in_the_middle(servers):
         conn.close()
     finally:
         fake.close()
+
+
+def test_masterauth(servers):
+    master = servers.start("--requirepass", "pw")
+    bad = servers.start("--masterauth", "wrong")
+    good = servers.start("--masterauth", "pw")
+    replicate(good, master.port)
+    assert bad.client().replicaof("127.0.0.1", master.port)
+    wait_until(lambda: log_has(bad, "Unable to AUTH to MASTER"), 10, message="AUTH refused")
+    assert not link_up(bad)
+    master.client(password="pw").set("k", "v")
+    wait_until(lambda: good.client().get("k") == b"v", 5, message="write replicated")
