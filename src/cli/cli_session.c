@@ -67,8 +67,8 @@ int cli_connect(struct cli *cli, bool force, bool quiet)
     }
     cli->dbnum = 0;
     cli->in_multi = false;
-    /* A rejected password is only a warning: redis-cli 7.0 goes on, and the command then
-     * gets the server's NOAUTH, which says more than a refusal to try would. */
+    /* A refused AUTH, SELECT or HELLO is only reported: redis-cli 7.0 goes on, and the
+     * command then gets the server's own error (NOAUTH...), which says more. */
     if (cfg->auth) {
         const char *with_user[] = {"AUTH", cfg->user, cfg->auth};
         const char *plain[] = {"AUTH", cfg->auth};
@@ -76,20 +76,17 @@ int cli_connect(struct cli *cli, bool force, bool quiet)
             return -1;
     }
     if (cfg->dbnum != 0) {
-        char db[24];
+        char db[24], what[40];
         snprintf(db, sizeof db, "%d", cfg->dbnum);
-        char what[40];
         snprintf(what, sizeof what, "SELECT %d", cfg->dbnum);
         int type = cli_setup_call(cli, 2, (const char *[]){"SELECT", db}, what);
-        if (type < 0 || type == CLI_REPLY_ERROR)
+        if (type < 0)
             return -1;
-        cli->dbnum = cfg->dbnum;
+        if (type != CLI_REPLY_ERROR)
+            cli->dbnum = cfg->dbnum;
     }
-    if (cfg->resp3) {
-        int type = cli_setup_call(cli, 2, (const char *[]){"HELLO", "3"}, "HELLO 3");
-        if (type < 0 || type == CLI_REPLY_ERROR)
-            return -1;
-    }
+    if (cfg->resp3 && cli_setup_call(cli, 2, (const char *[]){"HELLO", "3"}, "HELLO 3") < 0)
+        return -1;
     cli_refresh_prompt(cli);
     return 0;
 }
