@@ -83,7 +83,7 @@ void cli_stat_mode(struct cli *cli) __attribute__((noreturn));
 void cli_latency_mode(struct cli *cli) __attribute__((noreturn));
 void cli_bigkeys_mode(struct cli *cli, bool memory) __attribute__((noreturn));
 
-/* Set by SIGINT in the loops that run until interrupted (--scan, --stat, --bigkeys). */
+/* Set by SIGINT in the loops that stop cleanly when interrupted (--scan, --bigkeys). */
 extern volatile int cli_interrupted;
 
 #endif
