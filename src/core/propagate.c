@@ -129,6 +129,19 @@ void propagate_replace_strs(const char *first, ...)
     propagate_replace(argc, argv);
 }
 
+void propagate_replace_key(const char *name, const struct cmd_arg *key)
+{
+    struct cmd_arg argv[2] = {{(char *)name, strlen(name)}, *key};
+    propagate_replace(2, argv);
+}
+
+void propagate_replace_key_ll(const char *name, const struct cmd_arg *key, long long num)
+{
+    char buf[NUM_LL_STR_MAX];
+    struct cmd_arg argv[3] = {{(char *)name, strlen(name)}, *key, {buf, num_ll_to_str(buf, num)}};
+    propagate_replace(3, argv);
+}
+
 void propagate_force(unsigned targets)
 {
     struct propagate_frame *f = propagate_current();
