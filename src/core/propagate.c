@@ -69,6 +69,10 @@ static void propagate_flush(void)
 
 static void propagate_queue(int dbid, unsigned targets, int argc, const struct cmd_arg *argv)
 {
+    /* What the AOF replays is already in it. DEBUG LOADAOF replays inside its own call, so
+     * queued effects would be flushed after loading ends and written a second time. */
+    if (aof_loading())
+        return;
     if (prop.nops == prop.ops_cap) {
         prop.ops_cap = prop.ops_cap ? prop.ops_cap * 2 : 8;
         prop.ops = mem_realloc(prop.ops, sizeof *prop.ops * (size_t)prop.ops_cap);
