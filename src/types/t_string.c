@@ -20,6 +20,7 @@
 #include "../db/kv.h"
 #include "../net/client.h"
 #include "../proto/reply.h"
+#include "../util/mem.h"
 #include "../util/num.h"
 
 /* ---- options of SET and GETEX ---- */
@@ -205,6 +206,20 @@ void cmd_get(struct client *c)
         str_reply_value(c, kv);
 }
 
+/* GET only shaped the reply: the stream gets the plain write, GETSET as SET, SET without
+ * its GET option, as Redis propagates them. */
+static void str_propagate_without_get(struct client *c, const char *cmdname)
+{
+    struct cmd_arg *argv = mem_alloc(sizeof *argv * (size_t)c->argc);
+    int argc = 0;
+    argv[argc++] = strcmp(cmdname, "getset") == 0 ? (struct cmd_arg){"SET", 3} : c->argv[0];
+    for (int j = 1; j < c->argc; j++)
+        if (j < 3 || !client_arg_is(&c->argv[j], "get"))
+            argv[argc++] = c->argv[j];
+    propagate_replace(argc, argv);
+    mem_free(argv);
+}
+
 /* SET, SETNX, SETEX, PSETEX and GETSET, as Redis's setGenericCommand. The expiry is
  * validated before the key is even looked at; with GET the old value is the reply (and a
  * wrong type stops the write); otherwise SETNX answers 1/0 and the rest OK/null. */
@@ -246,6 +261,8 @@ static void set_generic(struct client *c, unsigned flags, const struct cmd_arg *
         struct cmd_arg argv[5] = {{"SET", 3}, *key, *val, {"PXAT", 4},
                                   {ms, num_ll_to_str(ms, when)}};
         propagate_replace(5, argv);
+    } else if (flags & STR_OPT_GET) {
+        str_propagate_without_get(c, cmdname);
     }
     if (flags & STR_OPT_GET)
         return;
