@@ -570,3 +570,25 @@ def test_replaying_after_restart_gives_the_same_dataset(aof_srv, r, seed):
     aof_srv.stop()
     aof_srv.start()
     assert dump(aof_srv.client()) == before
+
+
+def test_replay_ignores_deadlines_that_passed_since(aof_srv, r):
+    """A key persisted before its deadline survives a replay that happens after it, even
+    when the key was written into the base by a rewrite: nothing expires while loading."""
+    r.set("early", "v", px=400)
+    r.set("based", "v", px=400)
+    r.execute_command("BGREWRITEAOF")
+    wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0 and
+               r.info("persistence")["aof_rewrite_scheduled"] == 0, 10, message="rewrite")
+    r.persist("based")
+    r.set("late", "v", px=400)
+    r.persist("early")
+    r.pexpire("late", 10**6)
+    time.sleep(0.6)
+    expected = dump(r)
+    assert {k for _, k in expected} == {b"early", b"based", b"late"}
+    assert r.execute_command("DEBUG", "LOADAOF") == b"OK"
+    assert dump(r) == expected
+    aof_srv.stop()
+    aof_srv.start()
+    assert dump(aof_srv.client()) == expected
