@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/multi.h"
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../ev/ev.h"
@@ -147,6 +148,8 @@ static void db_expire_entry(struct db *db, struct kv *kv)
     srv.stats.expired_keys++;
     multi_touch_expired_key(db, kv_key(kv), kv->keylen);
     pubsub_notify_keyspace(NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen, db->id);
+    /* The moment a key expires depends on the clock: the stream gets the deletion itself. */
+    propagate_deletion(db->id, kv_key(kv), kv->keylen);
     db_delete(db, kv_key(kv), kv->keylen);
 }
 

@@ -1323,7 +1323,10 @@ static int rdb_load(const unsigned char *buf, size_t len, char *err, struct rdb_
     in->p = buf;
     in->len = len;
     in->err = err;
-    in->now_ms = server_unix_ms();
+    /* An AOF base is followed by commands that may still persist or delete its keys, so
+     * even the expired ones are kept (Redis does the same for an AOF preamble); the replay
+     * decides, and the first access after it expires what is still due. */
+    in->now_ms = srv.loading ? 0 : server_unix_ms();
     return in_body(in);
 }
 
