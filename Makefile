@@ -31,9 +31,15 @@ else
 endif
 
 SERVER_MAIN := src/core/main.c
-LIB_SRC     := $(filter-out $(SERVER_MAIN),$(shell find src -name '*.c' | sort))
+# ferrite-cli's sources stay out of the server's library: the server must not link libedit.
+# Its pure parts (reply reader, formatter) go in their own library for the unit tests.
+CLI_SRC     := $(shell find src/cli -name '*.c' | sort)
+CLI_MAIN    := src/cli/cli_main.c
+LIB_SRC     := $(filter-out $(SERVER_MAIN) $(CLI_SRC),$(shell find src -name '*.c' | sort))
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(CLI_MAIN),$(CLI_SRC)))
 SERVER      := $(BUILD)/ferrite-server
+CLI         := $(BUILD)/ferrite-cli
 
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -44,7 +50,7 @@ FUZZ_SECONDS ?= 20
 
 .PHONY: all run test unit integration fuzz fuzz-smoke sanitize deps clean bench
 
-all: $(SERVER)
+all: $(SERVER) $(CLI)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -55,6 +61,14 @@ $(BUILD)/libferrite.a: $(LIB_OBJ)
 
 $(SERVER): $(BUILD)/obj/$(SERVER_MAIN:.c=.o) $(BUILD)/libferrite.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/libferrite-cli.a: $(CLI_LIB_OBJ)
+	ar rcs $@ $^
+
+# The cli takes from libferrite.a only what it calls (the allocator, sbuf, num, the line
+# splitter of proto/resp).
+$(CLI): $(BUILD)/obj/$(CLI_MAIN:.c=.o) $(BUILD)/libferrite-cli.a $(BUILD)/libferrite.a
+	$(CC) $(LDFLAGS) $^ -o $@ -ledit $(LDLIBS)
 
 run:
 	@scripts/install-deps.sh build
@@ -70,10 +84,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libferrite.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc $< $(BUILD)/libferrite.a -o $@ $(LDFLAGS) -lcmocka $(LDLIBS)
 
+# The cli's unit tests link its library too (the more specific pattern wins).
+$(BUILD)/tests/test_cli_%: tests/unit/test_cli_%.c $(BUILD)/libferrite-cli.a $(BUILD)/libferrite.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc $< $(BUILD)/libferrite-cli.a $(BUILD)/libferrite.a -o $@ $(LDFLAGS) -lcmocka $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 
-integration: $(SERVER)
+integration: $(SERVER) $(CLI)
 	FERRITE_SERVER=$(CURDIR)/$(SERVER) $(PYTHON) -m pytest tests/integration -q -p no:cacheprovider
 
 # libFuzzer harnesses, built by clang with ASan/UBSan. Each links only what it needs: by

@@ -7,6 +7,7 @@ set -euo pipefail
 build_packages=(
     gcc make
     libjemalloc-dev          # allocator: low fragmentation, exact usable sizes for INFO memory
+    libedit-dev              # ferrite-cli's line editing and history: BSD licence, readline API
 )
 packages=(
     "${build_packages[@]}"
@@ -16,6 +17,8 @@ packages=(
     redis-tools              # redis-cli and redis-benchmark: real clients for tests and bench
     redis-server             # reference server: the integration suite must pass against it too
     util-linux               # taskset for pinned benchmarks
+    tmux                     # drives ferrite-cli's interactive mode in a real terminal in tests
+    valgrind                 # ferrite-cli's leak check in the integration tests
 )
 
 

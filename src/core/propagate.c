@@ -72,6 +72,10 @@ static void propagate_flush(void)
 
 static void propagate_queue(int dbid, unsigned targets, int argc, const struct cmd_arg *argv)
 {
+    /* What the AOF replays is already in it. DEBUG LOADAOF replays inside its own call, so
+     * queued effects would be flushed after loading ends and written a second time. */
+    if (srv.loading)
+        return;
     if (prop.nops == prop.ops_cap) {
         prop.ops_cap = prop.ops_cap ? prop.ops_cap * 2 : 8;
         prop.ops = mem_realloc(prop.ops, sizeof *prop.ops * (size_t)prop.ops_cap);
@@ -92,8 +96,7 @@ void propagate_call_begin(void)
 void propagate_call_end(struct client *c, bool wrote)
 {
     struct propagate_frame *f = &prop.frames[prop.depth - 1];
-    /* What is being loaded is already where it would be propagated to. */
-    unsigned targets = srv.loading ? 0 : f->forced ? f->forced : wrote ? PROPAGATE_ALL : 0;
+    unsigned targets = f->forced ? f->forced : wrote ? PROPAGATE_ALL : 0;
     if (targets && !f->prevented) {
         if (f->replacement)
             propagate_queue(c->db->id, targets, f->replacement_argc, f->replacement);
@@ -131,6 +134,19 @@ void propagate_replace_strs(const char *first, ...)
         argv[argc++] = (struct cmd_arg){(char *)s, strlen(s)};
     va_end(ap);
     propagate_replace(argc, argv);
+}
+
+void propagate_replace_key(const char *name, const struct cmd_arg *key)
+{
+    struct cmd_arg argv[2] = {{(char *)name, strlen(name)}, *key};
+    propagate_replace(2, argv);
+}
+
+void propagate_replace_key_ll(const char *name, const struct cmd_arg *key, long long num)
+{
+    char buf[NUM_LL_STR_MAX];
+    struct cmd_arg argv[3] = {{(char *)name, strlen(name)}, *key, {buf, num_ll_to_str(buf, num)}};
+    propagate_replace(3, argv);
 }
 
 void propagate_force(unsigned targets)

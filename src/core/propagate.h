@@ -28,6 +28,11 @@ void propagate_replace(int argc, const struct cmd_arg *argv);
  * ending with NULL. */
 #define PROPAGATE_MAX_STRS 8
 void propagate_replace_strs(const char *first, ...) __attribute__((sentinel));
+/* The rewrites several commands share: `name key` (GETDEL as DEL, GETEX .. PERSIST as
+ * PERSIST, BLPOP as LPOP), and `name key num` (an absolute expiry as PEXPIREAT, the number
+ * of elements an MPOP removed as LPOP key n). */
+void propagate_replace_key(const char *name, const struct cmd_arg *key);
+void propagate_replace_key_ll(const char *name, const struct cmd_arg *key, long long num);
 /* Where an effect goes. PUBLISH, for one, reaches replicas (their subscribers) but not the
  * AOF. */
 enum propagate_target { PROPAGATE_AOF = 1 << 0, PROPAGATE_REPL = 1 << 1 };

@@ -10,6 +10,7 @@
 #include "../util/glob.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "propagate.h"
 #include "server.h"
 
 /* A channel or a pattern with its subscribers, in subscription order. */
@@ -257,6 +258,8 @@ void cmd_publish(struct client *c)
 {
     reply_integer(c, pubsub_publish(c->argv[1].ptr, c->argv[1].len, c->argv[2].ptr,
                                     c->argv[2].len));
+    /* A replica's subscribers hear it too; the dataset does not change, so not the AOF. */
+    propagate_force(PROPAGATE_REPL);
 }
 
 static void pubsub_channels_matching(struct client *c, const struct cmd_arg *pat)

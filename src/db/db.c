@@ -149,7 +149,7 @@ static void db_expire_entry(struct db *db, struct kv *kv)
     srv.stats.expired_keys++;
     multi_touch_expired_key(db, kv_key(kv), kv->keylen);
     pubsub_notify_keyspace(NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen, db->id);
-    /* Replicas and the AOF learn of it as a DEL: they never expire keys on their own. */
+    /* The moment a key expires depends on the clock: the stream gets the deletion itself. */
     propagate_deletion(db->id, kv_key(kv), kv->keylen);
     db_delete(db, kv_key(kv), kv->keylen);
 }

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../util/mem.h"
@@ -79,6 +80,8 @@ static bool evict_one(void)
     /* Notify and signal while the key still exists: the name lives in the entry. */
     pubsub_notify_keyspace(NOTIFY_EVICTED, "evicted", kv_key(best), best->keylen, db_id(best_db));
     server_signal_modified_key(best_db, kv_key(best), best->keylen);
+    /* Which key goes depends on sampling and memory: replicas and the AOF must be told. */
+    propagate_deletion(db_id(best_db), kv_key(best), best->keylen);
     db_delete(best_db, kv_key(best), best->keylen);
     srv.stats.evicted_keys++;
     server_dirty(1);

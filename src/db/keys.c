@@ -18,6 +18,7 @@
 #include "../persist/snapshot.h"
 #include "../cmd/cmd.h"
 #include "../core/multi.h"
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../net/client.h"
@@ -435,6 +436,20 @@ static bool keys_expire_allowed(unsigned flags, long long current, long long whe
     return true;
 }
 
+/* A relative TTL would count from the replay, not from now: the stream gets PEXPIREAT with
+ * the absolute deadline. Redis keeps the NX|XX|GT|LT options after it; replayed against
+ * the same dataset they decide the same way. */
+static void keys_propagate_pexpireat(struct client *c, long long when)
+{
+    char ms[NUM_LL_STR_MAX];
+    struct cmd_arg *argv = mem_alloc(sizeof *argv * (size_t)c->argc);
+    memcpy(argv, c->argv, sizeof *argv * (size_t)c->argc);
+    argv[0] = (struct cmd_arg){"PEXPIREAT", 9};
+    argv[2] = (struct cmd_arg){ms, num_ll_to_str(ms, when)};
+    propagate_replace(c->argc, argv);
+    mem_free(argv);
+}
+
 /* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT. The time argument is in units of unit_ms
  * milliseconds, counted from base_ms (the command time, or 0 for the *AT forms). `name`
  * is the command as Redis names it in the overflow error. */
@@ -470,9 +485,13 @@ static void keys_expire_generic(struct client *c, long long base_ms, long long u
          * Redis publishes this as the deletion it is, not as an expiry. */
         db_delete(c->db, key->ptr, key->len);
         keys_notify(c->db, "del", key);
+        propagate_replace_key("DEL", key);
     } else {
         kv = db_set_expire(c->db, kv, when);
         keys_notify(c->db, "expire", key);
+        /* PEXPIREAT already names the absolute deadline: it stands as sent, as in Redis. */
+        if (base_ms != 0 || unit_ms != 1)
+            keys_propagate_pexpireat(c, when);
     }
     server_dirty(1);
     reply_integer(c, 1);
@@ -749,8 +768,9 @@ static int keys_flush_mode_or_reply(struct client *c)
     return -1;
 }
 
-/* Flushes one database (db) or all of them (NULL). The change is reported even when
- * nothing was removed: Redis propagates FLUSHDB/FLUSHALL in that case too. */
+/* Flushes one database (db) or all of them (NULL). The command is propagated even when
+ * nothing was removed, as Redis does: a replica or an AOF loaded over other data must be
+ * emptied too. */
 static void keys_flush_generic(struct client *c, struct db *db)
 {
     if (keys_flush_mode_or_reply(c) < 0)
@@ -763,6 +783,7 @@ static void keys_flush_generic(struct client *c, struct db *db)
             server_signal_modified_db(db_get(i));
     }
     server_dirty(db_flush(db));
+    propagate_force(PROPAGATE_ALL);
     reply_ok(c);
 }
 

@@ -702,7 +702,13 @@ static int aof_load_files(void)
 {
     long long start = server_unix_ms(), loaded = 0;
     srv.loading = true;
-    srv.cmd_time_ms = start;
+    /* The replay must not depend on when it happens: a key the file persists or deletes
+     * later must still be there even if its old deadline has passed since. With the
+     * command clock at the epoch nothing is expired and no deadline is past (Redis skips
+     * both checks while loading); every time in the file is absolute. This is the clock at
+     * start-up already; DEBUG LOADAOF runs at a real time and gets it back afterwards. */
+    long long saved_time_ms = srv.cmd_time_ms;
+    srv.cmd_time_ms = 0;
     int rc = 0;
     if (aof.m.base) {
         char path[PATH_MAX], err[RDB_ERR_LEN];
@@ -720,6 +726,7 @@ static int aof_load_files(void)
     }
     for (int i = 0; rc == 0 && i < aof.m.nincr; i++)
         rc = aof_load_commands(aof.m.incrs[i].name, i == aof.m.nincr - 1, &loaded);
+    srv.cmd_time_ms = saved_time_ms;
     srv.loading = false;
     if (rc == 0) {
         aof.current_size = aof.m.base ? aof_file_size(aof.m.base) : 0;

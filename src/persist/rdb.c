@@ -1365,8 +1365,11 @@ static int rdb_load(const unsigned char *buf, size_t len, char *err, struct rdb_
     in->p = buf;
     in->len = len;
     in->err = err;
-    /* A replica keeps keys that expired: only its master's DEL removes them. */
-    in->now_ms = repl_is_replica() ? LLONG_MIN : server_unix_ms();
+    /* An AOF base is followed by commands that may still persist or delete its keys, so
+     * even the expired ones are kept (Redis does the same for an AOF preamble); the replay
+     * decides, and the first access after it expires what is still due. A replica keeps
+     * them too: only its master's DEL removes a key. */
+    in->now_ms = srv.loading || repl_is_replica() ? 0 : server_unix_ms();
     rdb_repl_found = false;
     memset(&rdb_repl, 0, sizeof rdb_repl);
     return in_body(in);

@@ -240,3 +240,9 @@ enum resp_status resp_parse(struct resp_request *r, char *buf, size_t len,
         return resp_parse_multibulk(r, buf, len, limits);
     return resp_parse_inline(r, buf, len);
 }
+
+enum resp_status resp_split_line(struct resp_request *r, char *line, size_t len)
+{
+    resp_request_reset(r);
+    return resp_split_inline(r, line, 0, len);
+}

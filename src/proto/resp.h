@@ -55,4 +55,10 @@ void resp_request_free(struct resp_request *r);
 enum resp_status resp_parse(struct resp_request *r, char *buf, size_t len,
                             const struct resp_limits *limits);
 
+/* Splits one line into arguments by the same rules as an inline request (blanks, "double"
+ * and 'single' quotes, escapes), unescaping in place: this is also how redis-cli splits what
+ * a user types, so ferrite-cli shares it. RESP_DONE with r->argv offsets into line, or
+ * RESP_ERROR on unbalanced quotes. Forgets any request r held before. */
+enum resp_status resp_split_line(struct resp_request *r, char *line, size_t len);
+
 #endif

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
@@ -714,6 +715,9 @@ void cmd_hincrbyfloat(struct client *c)
     hash_set(kv, c->argv[2].ptr, c->argv[2].len, buf, n);
     hash_notify(c, NOTIFY_HASH, "hincrbyfloat");
     server_dirty(1);
+    /* As INCRBYFLOAT: the stream carries the resulting text, not the float arithmetic. */
+    struct cmd_arg argv[4] = {{"HSET", 4}, c->argv[1], c->argv[2], {buf, n}};
+    propagate_replace(4, argv);
     reply_bulk(c, buf, n);
 }
 

@@ -17,6 +17,7 @@
 
 #include "../cmd/cmd.h"
 #include "../core/blocking.h"
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
@@ -317,15 +318,20 @@ static void list_pop_first_nonempty(struct client *c, const struct cmd_arg *keys
         struct quicklist *ql = list_ql(kv);
         reply_array(c, 2);
         reply_bulk(c, key->ptr, key->len);
+        /* The stream gets the pop from the key that was served, as the plain command: which
+         * key had elements, and that a wait happened, are this server's history. */
+        const char *pop = where == QL_HEAD ? "LPOP" : "RPOP";
         if (count >= 1) {
             unsigned long n = list_pop_range_reply(c, ql, where, (unsigned long long)count);
             list_elements_removed(c, key, kv, where, n, true);
+            propagate_replace_key_ll(pop, key, (long long)n);
         } else {
             struct ql_entry e;
             ql_peek(ql, where, &e);
             list_reply_entry(c, &e);
             ql_pop(ql, where);
             list_elements_removed(c, key, kv, where, 1, false);
+            propagate_replace_key(pop, key);
         }
         return;
     }
@@ -445,9 +451,10 @@ static void list_move_generic(struct client *c, enum ql_where from, enum ql_wher
 
 /* BLMOVE/BRPOPLPUSH: blocks on the source only. Redis 7.0 answers a timeout with a null
  * ARRAY here too (all list waits time out alike), but a refused wait (MULTI) with a null
- * bulk, as LMOVE would. */
+ * bulk, as LMOVE would. A move that happens is propagated as `plain` (LMOVE, RPOPLPUSH)
+ * with the same arguments but the timeout, which means nothing once the move is done. */
 static void list_blmove_generic(struct client *c, enum ql_where from, enum ql_where to,
-                                long long deadline)
+                                long long deadline, const char *plain)
 {
     struct kv *src = db_lookup(c->db, c->argv[1].ptr, c->argv[1].len, DB_LOOKUP_WRITE);
     if (src && src->type != KV_LIST && !blocking_is_blocked(c)) {
@@ -456,6 +463,10 @@ static void list_blmove_generic(struct client *c, enum ql_where from, enum ql_wh
     }
     if (src && src->type == KV_LIST) {
         list_move_generic(c, from, to);
+        struct cmd_arg argv[5] = {{(char *)plain, strlen(plain)}};
+        for (int j = 1; j < c->argc - 1; j++)
+            argv[j] = c->argv[j];
+        propagate_replace(c->argc - 1, argv);
     } else if (blocking_allowed(c)) {
         blocking_block(c, &c->argv[1], 1, 1, deadline);
     } else {
@@ -485,7 +496,7 @@ void cmd_blmove(struct client *c)
         list_parse_where_or_reply(c, &c->argv[4], &to) < 0 ||
         !blocking_parse_timeout_or_reply(c, &c->argv[5], &deadline))
         return;
-    list_blmove_generic(c, from, to, deadline);
+    list_blmove_generic(c, from, to, deadline, "LMOVE");
 }
 
 void cmd_brpoplpush(struct client *c)
@@ -493,7 +504,7 @@ void cmd_brpoplpush(struct client *c)
     long long deadline;
     if (!blocking_parse_timeout_or_reply(c, &c->argv[3], &deadline))
         return;
-    list_blmove_generic(c, QL_TAIL, QL_HEAD, deadline);
+    list_blmove_generic(c, QL_TAIL, QL_HEAD, deadline, "RPOPLPUSH");
 }
 
 /* ---- reading ---- */

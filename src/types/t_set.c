@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
@@ -33,6 +34,7 @@
 #include "../util/glob.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/sbuf.h"
 #include "intset.h"
 #include "listpack.h"
 #include "t_set.h"
@@ -669,6 +671,55 @@ void cmd_scard(struct client *c)
 
 /* ---- SPOP ---- */
 
+/* Members per SREM when SPOP's pops are propagated: Redis's batch, big enough to keep the
+ * stream compact, small enough that no single command gets huge. */
+#define SPOP_PROPAGATE_BATCH 1024
+
+/* The members SPOP removed, gathered into SREM commands: the pick is random, so the
+ * stream must name what was picked. Members are copied, since each one's bytes die with
+ * its removal. */
+struct srem_batch {
+    struct client *c;
+    const struct cmd_arg *key;
+    struct sbuf bytes;                  /* the members, back to back */
+    size_t lens[SPOP_PROPAGATE_BATCH];  /* their lengths, in order */
+    int n;
+};
+
+static void srem_batch_flush(struct srem_batch *b)
+{
+    if (b->n == 0)
+        return;
+    struct cmd_arg *argv = mem_alloc(sizeof *argv * (size_t)(b->n + 2));
+    argv[0] = (struct cmd_arg){"SREM", 4};
+    argv[1] = *b->key;
+    size_t off = 0;
+    for (int i = 0; i < b->n; i++) {
+        argv[i + 2] = (struct cmd_arg){b->bytes.data + off, b->lens[i]};
+        off += b->lens[i];
+    }
+    propagate_also(db_id(b->c->db), b->n + 2, argv);
+    mem_free(argv);
+    b->bytes.len = 0;
+    b->n = 0;
+}
+
+static void srem_batch_add(struct srem_batch *b, const struct set_elem *e)
+{
+    sbuf_catlen(&b->bytes, e->p, e->len);
+    b->lens[b->n++] = e->len;
+    if (b->n == SPOP_PROPAGATE_BATCH)
+        srem_batch_flush(b);
+}
+
+/* Flushes the rest; the SREMs replace the SPOP itself in the stream. */
+static void srem_batch_finish(struct srem_batch *b)
+{
+    srem_batch_flush(b);
+    sbuf_free(&b->bytes);
+    propagate_prevent();
+}
+
 /* SPOP key count: the three strategies of Redis, chosen by count against the size. */
 static void spop_with_count(struct client *c)
 {
@@ -693,10 +744,13 @@ static void spop_with_count(struct client *c)
     if ((unsigned long long)count >= size) {
         reply_whole_set(c, kv, true);
         set_delete_emptied(c, key);
+        propagate_replace_key("DEL", key);
         return;
     }
 
     struct set_elem e;
+    struct srem_batch *batch = mem_alloc(sizeof *batch);
+    *batch = (struct srem_batch){.c = c, .key = key, .bytes = SBUF_INIT, .n = 0};
     unsigned long remaining = size - (unsigned long)count;
     if (remaining * SPOP_MOVE_STRATEGY_MUL > (unsigned long)count) {
         /* Few to pop compared to the size: pick and remove them one by one. */
@@ -704,8 +758,11 @@ static void spop_with_count(struct client *c)
         for (long long i = 0; i < count; i++) {
             set_random(kv, &e);
             reply_elem(c, &e);
+            srem_batch_add(batch, &e);
             set_remove_elem(kv, &e);
         }
+        srem_batch_finish(batch);
+        mem_free(batch);
         return;
     }
 
@@ -722,6 +779,13 @@ static void spop_with_count(struct client *c)
         set_remove_elem(kv, &e);
     }
     reply_whole_set(c, kv, true);
+    struct set_iter it;
+    set_iter_init(&it, kv);
+    while (set_iter_next(&it, &e))
+        srem_batch_add(batch, &e);
+    set_iter_release(&it);
+    srem_batch_finish(batch);
+    mem_free(batch);
     void *old_ptr = kv->v.ptr;
     unsigned old_enc = kv->enc;
     kv->v.ptr = keep->v.ptr;
@@ -753,6 +817,9 @@ void cmd_spop(struct client *c)
     set_random(kv, &e);
     set_notify(c, NOTIFY_SET, "spop", key);
     reply_elem(c, &e);
+    /* The pick is random: the stream names the member. */
+    struct cmd_arg argv[3] = {{"SREM", 4}, *key, {(char *)e.p, e.len}};
+    propagate_replace(3, argv);
     set_remove_elem(kv, &e);
     if (set_size(kv) == 0)
         set_delete_emptied(c, key);

@@ -13,12 +13,14 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
 #include "../db/kv.h"
 #include "../net/client.h"
 #include "../proto/reply.h"
+#include "../util/mem.h"
 #include "../util/num.h"
 
 /* ---- options of SET and GETEX ---- */
@@ -204,6 +206,20 @@ void cmd_get(struct client *c)
         str_reply_value(c, kv);
 }
 
+/* GET only shaped the reply: the stream gets the plain write, GETSET as SET, SET without
+ * its GET option, as Redis propagates them. */
+static void str_propagate_without_get(struct client *c, const char *cmdname)
+{
+    struct cmd_arg *argv = mem_alloc(sizeof *argv * (size_t)c->argc);
+    int argc = 0;
+    argv[argc++] = strcmp(cmdname, "getset") == 0 ? (struct cmd_arg){"SET", 3} : c->argv[0];
+    for (int j = 1; j < c->argc; j++)
+        if (j < 3 || !client_arg_is(&c->argv[j], "get"))
+            argv[argc++] = c->argv[j];
+    propagate_replace(argc, argv);
+    mem_free(argv);
+}
+
 /* SET, SETNX, SETEX, PSETEX and GETSET, as Redis's setGenericCommand. The expiry is
  * validated before the key is even looked at; with GET the old value is the reply (and a
  * wrong type stops the write); otherwise SETNX answers 1/0 and the rest OK/null. */
@@ -237,8 +253,17 @@ static void set_generic(struct client *c, unsigned flags, const struct cmd_arg *
     str_notify(c, NOTIFY_STRING, "set", key);
     /* Redis sets the TTL as a second step and reports it as one, even for a time that
      * has already passed (the key then expires on its next access). */
-    if (expire)
+    if (expire) {
         str_notify(c, NOTIFY_GENERIC, "expire", key);
+        /* A relative TTL would expire later on a replica or a reload: the stream gets the
+         * absolute deadline, and only the write (NX/XX/GET decided nothing there). */
+        char ms[NUM_LL_STR_MAX];
+        struct cmd_arg argv[5] = {{"SET", 3}, *key, *val, {"PXAT", 4},
+                                  {ms, num_ll_to_str(ms, when)}};
+        propagate_replace(5, argv);
+    } else if (flags & STR_OPT_GET) {
+        str_propagate_without_get(c, cmdname);
+    }
     if (flags & STR_OPT_GET)
         return;
     if (int_reply)
@@ -286,6 +311,7 @@ void cmd_getdel(struct client *c)
     if (kv && db_delete(c->db, key->ptr, key->len)) {
         server_dirty(1);
         str_notify(c, NOTIFY_GENERIC, "del", key);
+        propagate_replace_key("DEL", key);
     }
 }
 
@@ -311,19 +337,24 @@ void cmd_getex(struct client *c)
     if (expire && str_expire_ms_or_reply(c, expire, flags, "getex", &when) < 0)
         return;
 
+    /* The stream gets the effect alone, with an absolute deadline: a GETEX replayed later
+     * would count a relative TTL from then. */
     str_reply_value(c, kv);
     if (expire && when <= srv.cmd_time_ms) {
         db_delete(c->db, key->ptr, key->len);
         server_dirty(1);
         str_notify(c, NOTIFY_GENERIC, "del", key);
+        propagate_replace_key("DEL", key);
     } else if (expire) {
         kv = db_set_expire(c->db, kv, when);
         server_dirty(1);
         str_notify(c, NOTIFY_GENERIC, "expire", key);
+        propagate_replace_key_ll("PEXPIREAT", key, when);
     } else if ((flags & STR_OPT_PERSIST) && kv->has_expire) {
         kv = db_set_expire(c->db, kv, -1);
         server_dirty(1);
         str_notify(c, NOTIFY_GENERIC, "persist", key);
+        propagate_replace_key("PERSIST", key);
     }
 }
 
@@ -624,5 +655,9 @@ void cmd_incrbyfloat(struct client *c)
     string_store(c->db, kv, key, buf, n, -1, true);
     server_dirty(1);
     str_notify(c, NOTIFY_STRING, "incrbyfloat", key);
+    /* Float addition and formatting may differ on the other side (another libc, another
+     * long double): the stream carries the resulting text. */
+    struct cmd_arg argv[4] = {{"SET", 3}, *key, {buf, n}, {"KEEPTTL", 7}};
+    propagate_replace(4, argv);
     reply_bulk(c, buf, n);
 }

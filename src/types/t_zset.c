@@ -30,6 +30,7 @@
 
 #include "../cmd/cmd.h"
 #include "../core/blocking.h"
+#include "../core/propagate.h"
 #include "../core/pubsub.h"
 #include "../core/server.h"
 #include "../db/db.h"
@@ -1296,8 +1297,9 @@ enum zpop_shape {
 };
 
 /* Pops up to count members from the low (max = false) or high end of the set at key,
- * replying in the given shape, then fires the events. The set must not be empty. */
-static void zpop_from(struct client *c, struct kv *kv, const struct cmd_arg *key, bool max,
+ * replying in the given shape, then fires the events. The set must not be empty. Returns
+ * how many were popped. */
+static long long zpop_from(struct client *c, struct kv *kv, const struct cmd_arg *key, bool max,
                       long long count, enum zpop_shape shape)
 {
     long long n = (long long)zset_len(kv);
@@ -1334,6 +1336,7 @@ static void zpop_from(struct client *c, struct kv *kv, const struct cmd_arg *key
     zset_notify(c, max ? "zpopmax" : "zpopmin", key);
     zset_delete_if_empty(c, kv, key);
     server_dirty(n);
+    return n;
 }
 
 /* Finds the first non-empty sorted set among nkeys keys (argv entries `step` apart).
@@ -1371,10 +1374,17 @@ static void zpop_multi(struct client *c, const struct cmd_arg *keys, int nkeys, 
     if (!zpop_find_or_reply(c, keys, nkeys, &kv, &key))
         return;
     if (kv) {
-        zpop_from(c, kv, key, max, count, shape);
+        long long n = zpop_from(c, kv, key, max, count, shape);
+        /* The stream gets the plain pop from the key that was served: which key had
+         * members, and that a wait happened, are this server's history. */
+        const char *pop = max ? "ZPOPMAX" : "ZPOPMIN";
         /* ZMPOP and BZMPOP name their keys outside the command's key positions. */
-        if (shape == ZPOP_KEY_NESTED)
+        if (shape == ZPOP_KEY_NESTED) {
             server_signal_modified_key(c->db, key->ptr, key->len);
+            propagate_replace_key_ll(pop, key, n);
+        } else {
+            propagate_replace_key(pop, key);
+        }
         return;
     }
     if (deadline_ms < 0 || !blocking_allowed(c)) {

@@ -140,6 +140,7 @@ def fill(server, tag="", big=False):
         tx.lpush(t + "txlist", "q", "r")
         tx.incr(t + "counter")
         tx.execute()
+        c.spop(t + "set", 3)  # chance on the master, SREM in the stream
         c.close()
     if big:
         server.client().set(tag + "big", os.urandom(5 * 1024 * 1024))
