@@ -45,7 +45,10 @@ void cmd_client_getname(struct client *c)
         reply_null(c);
 }
 
-/* Parses a TYPE filter value; -1 if unknown. Masters and replicas arrive with replication. */
+/* TYPE master: our master is not an output class of its own (its replies are muted). */
+#define CLIENT_TYPE_MASTER CLIENT_CLASS_COUNT
+
+/* Parses a TYPE filter value; -1 if unknown. */
 static int client_parse_type(const struct cmd_arg *arg)
 {
     if (client_arg_is(arg, "normal"))
@@ -55,8 +58,15 @@ static int client_parse_type(const struct cmd_arg *arg)
     if (client_arg_is(arg, "pubsub"))
         return CLIENT_CLASS_PUBSUB;
     if (client_arg_is(arg, "master"))
-        return CLIENT_CLASS_COUNT;
+        return CLIENT_TYPE_MASTER;
     return -1;
+}
+
+static bool client_is_type(const struct client *c, int type)
+{
+    if (type == CLIENT_TYPE_MASTER)
+        return c->flags & CLIENT_MASTER;
+    return !(c->flags & CLIENT_MASTER) && (int)client_class_of(c) == type;
 }
 
 void cmd_client_list(struct client *c)
@@ -87,7 +97,7 @@ void cmd_client_list(struct client *c)
     }
     struct sbuf out = SBUF_INIT;
     for (struct client *o = srv.clients; o; o = o->next) {
-        if (type >= 0 && (int)client_class_of(o) != type)
+        if (type >= 0 && !client_is_type(o, type))
             continue;
         if (ids) {
             bool hit = false;
@@ -136,7 +146,7 @@ static bool client_kill_matches(const struct client *o, const struct client *sel
         return false;
     if (f->id && o->id != f->id)
         return false;
-    if (f->type >= 0 && (int)client_class_of(o) != f->type)
+    if (f->type >= 0 && !client_is_type(o, f->type))
         return false;
     return true;
 }

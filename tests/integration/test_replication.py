@@ -750,3 +750,16 @@ def test_masterauth(servers):
     assert not link_up(bad)
     master.client(password="pw").set("k", "v")
     wait_until(lambda: good.client().get("k") == b"v", 5, message="write replicated")
+
+
+def test_client_list_and_kill_by_replication_type(servers):
+    master = servers.start()
+    replica = servers.start()
+    replicate(replica, master.port)
+    listed = master.client().execute_command("CLIENT", "LIST", "TYPE", "replica").decode()
+    assert listed.count("\n") == 1 and "flags=S" in listed and "cmd=" in listed
+    mine = replica.client().execute_command("CLIENT", "LIST", "TYPE", "master").decode()
+    assert mine.count("\n") == 1 and "flags=M" in mine
+    assert replica.client().execute_command("CLIENT", "KILL", "TYPE", "master") == 1
+    wait_until(lambda: int(master.info("stats")["sync_partial_ok"]) == 1, SYNC_DEADLINE,
+               message="the replica reconnected with a partial resync")
