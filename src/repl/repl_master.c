@@ -86,8 +86,8 @@ static void repl_pipe_resume(void)
 
 static void repl_xfer_on_writable(struct ev_loop *loop, int fd, void *data, int mask);
 
-/* Writes what the socket takes. Returns false when the replica was dropped. */
-static bool repl_xfer_pump(struct repl_replica *r)
+/* Writes what the socket takes; the replica may be dropped (freed) on an error. */
+static void repl_xfer_pump(struct repl_replica *r)
 {
     struct client *c = r->c;
     for (;;) {
@@ -104,7 +104,7 @@ static bool repl_xfer_pump(struct repl_replica *r)
                 if (n < 0) {
                     log_msg(LOG_WARNING, "Read error sending DB to replica: %s", strerror(errno));
                     client_free(c);
-                    return false;
+                    return;
                 }
                 close(r->xfer_fd);
                 r->xfer_fd = -1;
@@ -112,23 +112,23 @@ static bool repl_xfer_pump(struct repl_replica *r)
             }
             if (r->xfer_last && r->state == REPL_SEND_BULK) {
                 repl_replica_online(r);
-                return true;
+                return;
             }
             ev_del(srv.loop, c->fd, EV_WRITABLE);
             if (r->diskless)
                 repl_pipe_resume();
-            return true;
+            return;
         }
         ssize_t n = write(c->fd, r->xfer.data + r->xfer_pos, r->xfer.len - r->xfer_pos);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 if (!(ev_mask(srv.loop, c->fd) & EV_WRITABLE))
                     ev_add(srv.loop, c->fd, EV_WRITABLE, repl_xfer_on_writable, c);
-                return true;
+                return;
             }
             log_msg(LOG_WARNING, "Write error sending DB to replica: %s", strerror(errno));
             client_free(c);
-            return false;
+            return;
         }
         r->xfer_pos += (size_t)n;
         srv.stats.net_output_bytes += n;
@@ -147,7 +147,7 @@ static void repl_xfer_on_writable(struct ev_loop *loop, int fd, void *data, int 
 }
 
 /* Applies fn to every replica, tolerating fn freeing the one it is given. */
-static void repl_each_replica(bool (*fn)(struct repl_replica *, void *), void *arg)
+static void repl_each_replica(void (*fn)(struct repl_replica *, void *), void *arg)
 {
     struct repl_replica *r = repl.replicas;
     while (r) {
@@ -162,16 +162,16 @@ struct repl_chunk {
     size_t len;
 };
 
-static bool repl_relay_chunk(struct repl_replica *r, void *arg)
+static void repl_relay_chunk(struct repl_replica *r, void *arg)
 {
     const struct repl_chunk *ch = arg;
     if (!r->diskless || r->state != REPL_SEND_BULK)
-        return true;
+        return;
     if (ch->data)
         repl_xfer_append(r, ch->data, ch->len);
     else
         r->xfer_last = true;
-    return repl_xfer_pump(r);
+    repl_xfer_pump(r);
 }
 
 static void repl_pipe_close(void)
@@ -210,7 +210,7 @@ static void repl_pipe_on_readable(struct ev_loop *loop, int fd, void *data, int 
     }
 }
 
-static bool repl_drop_unfinished(struct repl_replica *r, void *arg)
+static void repl_drop_unfinished(struct repl_replica *r, void *arg)
 {
     bool diskless = *(bool *)arg;
     if (r->diskless == diskless && (r->state == REPL_WAIT_BGSAVE_END || r->state == REPL_SEND_BULK)) {
@@ -219,7 +219,6 @@ static bool repl_drop_unfinished(struct repl_replica *r, void *arg)
                 repl_replica_name(r, name, sizeof name));
         client_free(r->c);
     }
-    return true;
 }
 
 static void repl_diskless_done(pid_t pid, bool ok, bool killed)
@@ -314,21 +313,18 @@ static void repl_maybe_start_sync(void)
             repl_xfer_append(r, line, (size_t)n);
         r->diskless = diskless;
         r->state = diskless ? REPL_SEND_BULK : REPL_WAIT_BGSAVE_END;
-        if (!repl_xfer_pump(r)) {
-            r = next;
-            continue;
-        }
+        repl_xfer_pump(r);
         r = next;
     }
     /* The snapshot holds every database as it is: the stream restarts with a SELECT. */
     repl.stream_db = -1;
 }
 
-static bool repl_send_file(struct repl_replica *r, void *arg)
+static void repl_send_file(struct repl_replica *r, void *arg)
 {
     bool ok = *(bool *)arg;
     if (r->diskless || r->state != REPL_WAIT_BGSAVE_END)
-        return true;
+        return;
     char name[96];
     repl_replica_name(r, name, sizeof name);
     int fd = ok ? open(srv.cfg.dbfilename, O_RDONLY | O_CLOEXEC) : -1;
@@ -338,14 +334,14 @@ static bool repl_send_file(struct repl_replica *r, void *arg)
         if (fd >= 0)
             close(fd);
         client_free(r->c);
-        return true;
+        return;
     }
     char head[48];
     int n = snprintf(head, sizeof head, "$%lld\r\n", (long long)st.st_size);
     repl_xfer_append(r, head, (size_t)n);
     r->xfer_fd = fd;
     r->state = REPL_SEND_BULK;
-    return repl_xfer_pump(r);
+    repl_xfer_pump(r);
 }
 
 void repl_rdb_saved(bool ok)
@@ -611,7 +607,7 @@ void repl__disconnect_replicas(void)
         client_free(repl.replicas->c);
 }
 
-static bool repl_replica_second(struct repl_replica *r, void *arg)
+static void repl_replica_second(struct repl_replica *r, void *arg)
 {
     long long now = *(long long *)arg;
     char name[96];
@@ -620,7 +616,8 @@ static bool repl_replica_second(struct repl_replica *r, void *arg)
     if (awaiting_snapshot) {
         /* A newline keeps the replica's read timeout at bay while the snapshot is made. */
         repl_xfer_append(r, "\n", 1);
-        return repl_xfer_pump(r);
+        repl_xfer_pump(r);
+        return;
     }
     long long timeout = (long long)srv.cfg.repl_timeout * 1000;
     if (r->state == REPL_ONLINE && !r->pre_psync && now - r->ack_ms > timeout) {
@@ -634,7 +631,6 @@ static bool repl_replica_second(struct repl_replica *r, void *arg)
                 repl_replica_name(r, name, sizeof name));
         client_free(r->c);
     }
-    return true;
 }
 
 void repl__master_cron(void)

@@ -71,15 +71,11 @@ struct repl_state {
     int good_replicas;         /* online with lag <= min-replicas-max-lag */
     int child_pipe;            /* diskless: read end of the child's RDB pipe, -1 */
     bool child_eof;            /* diskless: the pipe reached its end */
-    long long wait_getack;     /* WAIT clients want ACKs: send GETACK before sleeping */
-    struct client **waiters;   /* clients blocked in WAIT */
-    size_t nwaiters;
-    size_t waiters_cap;
+    bool wait_getack;          /* WAIT clients want ACKs: send GETACK before sleeping */
 
     /* Replica side. */
     enum repl_link link;
     int fd;                    /* socket to the master until the master client owns it */
-    int handshake_step;        /* replies still expected in the handshake */
     struct sbuf rbuf;          /* bytes read from the master, not yet consumed */
     size_t rpos;               /* consumed bytes of rbuf */
     struct client *master;     /* our master, once the stream flows */
