@@ -27,6 +27,8 @@
 /* A diskless transfer stops reading the child's pipe while a replica has this much unsent:
  * the slowest replica paces the child instead of the master's memory growing. */
 #define REPL_XFER_HIGH_WATER (4 * REPL_CHUNK)
+/* Snapshot bytes written to one replica per event, at most (as client.c caps replies). */
+#define REPL_XFER_PER_EVENT (1024 * 1024)
 
 static long long repl_last_second_ms;
 static long long repl_cron_seconds;
@@ -86,11 +88,18 @@ static void repl_pipe_resume(void)
 
 static void repl_xfer_on_writable(struct ev_loop *loop, int fd, void *data, int mask);
 
-/* Writes what the socket takes; the replica may be dropped (freed) on an error. */
+/* Writes what the socket takes, up to a budget per event so that a fast reader of a big
+ * file cannot hold the loop; the replica may be dropped (freed) on an error. */
 static void repl_xfer_pump(struct repl_replica *r)
 {
     struct client *c = r->c;
+    size_t written = 0;
     for (;;) {
+        if (written >= REPL_XFER_PER_EVENT) {
+            if (!(ev_mask(srv.loop, c->fd) & EV_WRITABLE))
+                ev_add(srv.loop, c->fd, EV_WRITABLE, repl_xfer_on_writable, c);
+            return;
+        }
         if (r->xfer_pos == r->xfer.len) {
             r->xfer.len = 0;
             r->xfer_pos = 0;
@@ -131,6 +140,7 @@ static void repl_xfer_pump(struct repl_replica *r)
             return;
         }
         r->xfer_pos += (size_t)n;
+        written += (size_t)n;
         srv.stats.net_output_bytes += n;
         c->last_interaction = server_unix_ms();
     }
