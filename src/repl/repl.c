@@ -50,8 +50,9 @@ void repl_init(void)
     memset(repl.replid2, '0', REPL_ID_LEN);
     repl.replid2[REPL_ID_LEN] = '\0';
     const struct rdb_repl_info *ri = rdb_loaded_repl_info();
-    if (srv.cfg.master_host && ri) {
-        /* A restarted replica continues where its snapshot left off, as Redis does. */
+    /* A restarted replica continues where its snapshot left off, as Redis does. Not after
+     * loading an AOF: its commands went past the offset its base recorded. */
+    if (srv.cfg.master_host && ri && !srv.cfg.appendonly) {
         memcpy(repl.replid, ri->replid, REPL_ID_LEN);
         repl.offset = ri->offset;
         repl.master_db = ri->dbid;
