@@ -771,3 +771,21 @@ def test_client_list_and_kill_by_replication_type(servers):
     assert replica.client().execute_command("CLIENT", "KILL", "TYPE", "master") == 1
     wait_until(lambda: int(master.info("stats")["sync_partial_ok"]) == 1, SYNC_DEADLINE,
                message="the replica reconnected with a partial resync")
+
+
+@pytest.mark.parametrize("diskless", ["yes", "no"])
+def test_two_replicas_share_one_snapshot(servers, diskless):
+    master = servers.start("--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "1")
+    fill(master, big=True)
+    replicas = [servers.start(), servers.start()]
+    for r in replicas:
+        assert r.client().replicaof("127.0.0.1", master.port)
+    for r in replicas:
+        wait_until(lambda: link_up(r), SYNC_DEADLINE, message="link up")
+    master.client().set("after", 1)
+    wait_synced(master, *replicas)
+    for r in replicas:
+        assert_same(master, r)
+    if diskless == "yes":
+        assert master.log().count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
+    assert int(master.info("stats")["sync_full"]) == 2
