@@ -203,7 +203,8 @@ void client_free(struct client *c)
     multi_reset_client(c);
     pubsub_unsubscribe_all(c);
     blocking_abort(c);
-    if (c->flags & (CLIENT_REPLICA | CLIENT_MASTER))
+    /* c->repl exists from the first REPLCONF, before the client is a replica. */
+    if (c->repl || (c->flags & CLIENT_MASTER))
         repl_client_freed(c);
     if (!(c->flags & CLIENT_FAKE)) {
         if (c->prev)

@@ -36,7 +36,8 @@ void repl_feed(int dbid, int argc, const struct cmd_arg *argv);
 bool repl_check_command_or_reply(struct client *c, const struct cmd *cmd);
 /* A master client processed `len` bytes of its stream starting at `data`. */
 void repl_master_processed(struct client *c, const char *data, long long len);
-/* A client that is a replica or our master is being freed. */
+/* A client with replication state (a replica, one that sent REPLCONF, our master) is
+ * being freed. */
 void repl_client_freed(struct client *c);
 
 /* A BGSAVE ended; replicas waiting for a disk-based transfer get the file (or are dropped). */
