@@ -71,9 +71,12 @@ def restart(server):
 
 
 def wait_rewrite_done(server, timeout=20):
-    wait_until(lambda: server.info("persistence")["aof_rewrite_in_progress"] == "0" and
-               server.info("persistence")["aof_rewrite_scheduled"] == "0",
-               timeout, message="AOF rewrite to finish")
+    def done():
+        # One INFO for both fields: with two, a scheduled rewrite can start in between and
+        # look finished.
+        p = server.info("persistence")
+        return p["aof_rewrite_in_progress"] == "0" and p["aof_rewrite_scheduled"] == "0"
+    wait_until(done, timeout, message="AOF rewrite to finish")
 
 
 # -- layout and reload ---------------------------------------------------------------------
