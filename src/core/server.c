@@ -253,7 +253,7 @@ static long long server_cron(struct ev_loop *loop, void *data)
     repl_cron();
     if (srv.shutdown_asap) {
         log_msg(LOG_WARNING, "Received SIGTERM scheduling shutdown...");
-        if (server_prepare_shutdown(false, false) == 0) {
+        if (server_prepare_shutdown(0) == 0) {
             log_msg(LOG_WARNING, "ferrite is now ready to exit, bye bye...");
             exit(srv.shutdown_exit_code);
         }
@@ -361,16 +361,19 @@ void server_run(void)
     ev_run(srv.loop);
 }
 
-int server_prepare_shutdown(bool save, bool nosave)
+int server_prepare_shutdown(unsigned flags)
 {
     /* A child's snapshot would be older than the one written now, or unwanted. */
     aof_shutdown();
     child_kill();
-    if ((srv.cfg.nsave > 0 && !nosave) || save) {
+    if ((srv.cfg.nsave > 0 && !(flags & SHUTDOWN_NOSAVE)) || (flags & SHUTDOWN_SAVE)) {
         log_msg(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
         if (snapshot_save() < 0) {
-            log_msg(LOG_WARNING, "Error trying to save the DB, can't exit.");
-            return -1;
+            if (!(flags & SHUTDOWN_FORCE)) {
+                log_msg(LOG_WARNING, "Error trying to save the DB, can't exit.");
+                return -1;
+            }
+            log_msg(LOG_WARNING, "Error trying to save the DB. Exit anyway.");
         }
     }
     server_close_listeners();
@@ -387,9 +390,7 @@ int server_prepare_shutdown(bool save, bool nosave)
 
 /* ---- command execution ---- */
 
-/* Checks the parsed command and returns it, or replies with the reason and returns NULL.
- * Rejections count against the command for INFO commandstats. */
-/* The command, or subcommand, c->argv names; NULL when there is none. *container is set
+/* The command, or subcommand, c->argv names; NULL when there is none. *unknown_sub is set
  * when the name is a container whose subcommand is unknown. */
 static struct cmd *server_lookup_command(struct client *c, bool *unknown_sub)
 {
@@ -415,6 +416,8 @@ static const char *server_disk_error(void)
     return err ? err : snapshot_write_error();
 }
 
+/* Checks the parsed command and returns it, or replies with the reason and returns NULL.
+ * Rejections count against the command for INFO commandstats. */
 static struct cmd *server_check_command(struct client *c)
 {
     bool unknown_sub;

@@ -235,9 +235,14 @@ extern struct server srv;
 int server_init(void);
 /* Runs the event loop until shutdown. */
 void server_run(void);
+enum shutdown_flag {
+    SHUTDOWN_SAVE = 1 << 0,   /* save even without save points */
+    SHUTDOWN_NOSAVE = 1 << 1, /* do not save even with save points */
+    SHUTDOWN_FORCE = 1 << 2,  /* exit even if the save fails */
+};
 /* Saves if needed, closes listeners and removes pid/socket files; returns -1 if a
- * required save failed (shutdown then does not happen, as in Redis). */
-int server_prepare_shutdown(bool save, bool nosave);
+ * required save failed (shutdown then does not happen unless forced, as in Redis). */
+int server_prepare_shutdown(unsigned flags);
 
 /* Executes the client's parsed command (c->argv): lookup, arity, auth, MULTI queuing,
  * then server_call. */

@@ -171,23 +171,34 @@ void cmd_lastsave(struct client *c)
 
 void cmd_shutdown(struct client *c)
 {
-    bool save = false, nosave = false;
+    unsigned flags = 0;
+    bool abort = false;
     for (int i = 1; i < c->argc; i++) {
         if (client_arg_is(&c->argv[i], "nosave"))
-            nosave = true;
+            flags |= SHUTDOWN_NOSAVE;
         else if (client_arg_is(&c->argv[i], "save"))
-            save = true;
-        else if (!client_arg_is(&c->argv[i], "now") && !client_arg_is(&c->argv[i], "force")) {
+            flags |= SHUTDOWN_SAVE;
+        else if (client_arg_is(&c->argv[i], "force"))
+            flags |= SHUTDOWN_FORCE;
+        else if (client_arg_is(&c->argv[i], "abort"))
+            abort = true;
+        else if (!client_arg_is(&c->argv[i], "now")) {
             reply_error_syntax(c);
             return;
         }
     }
-    if (save && nosave) {
+    /* NOW only skips waiting for replicas to catch up, which ferrite never does. */
+    if ((flags & SHUTDOWN_SAVE && flags & SHUTDOWN_NOSAVE) || (abort && c->argc > 2)) {
         reply_error_syntax(c);
         return;
     }
+    if (abort) {
+        /* A shutdown here completes within the command, so none is ever pending. */
+        reply_error(c, "ERR No shutdown in progress.");
+        return;
+    }
     log_msg(LOG_WARNING, "User requested shutdown...");
-    if (server_prepare_shutdown(save, nosave) < 0) {
+    if (server_prepare_shutdown(flags) < 0) {
         reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
         return;
     }

@@ -215,8 +215,11 @@ void cmd_bgsave(struct client *c)
         reply_error(c, "ERR Background save already in progress");
         return;
     }
-    if (child_active()) {
-        if (schedule) {
+    /* Inside EXEC the fork would copy a half-applied transaction's pages for nothing: the
+     * snapshot is taken once the transaction is over, as Redis does. */
+    bool in_exec = c->flags & CLIENT_IN_EXEC;
+    if (child_active() || in_exec) {
+        if (schedule || in_exec) {
             srv.bgsave_scheduled = true;
             reply_status(c, "Background saving scheduled");
         } else {

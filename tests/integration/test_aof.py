@@ -470,3 +470,17 @@ def test_aof_directory_moves_between_servers(tmp_path, direction):
         assert_same(expected, dump(b))
     finally:
         b.stop()
+
+
+def test_shutdown_force_exits_when_the_final_save_fails(make_server, tmp_path):
+    gone = tmp_path / "vanishing"
+    gone.mkdir()
+    s = make_server("--save", "3600 1", "--dir", str(gone))
+    gone.rmdir()
+    with s.raw() as r:
+        assert r.call("SHUTDOWN") == b"ERR Errors trying to SHUTDOWN. Check logs."
+        assert r.call("SHUTDOWN", "ABORT") == b"ERR No shutdown in progress."
+        assert r.call("PING") == b"PONG"
+        r.cmd("SHUTDOWN", "FORCE")
+        assert r.is_closed(timeout=5)
+    assert s.wait_exit() == 0

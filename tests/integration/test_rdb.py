@@ -521,3 +521,17 @@ def test_invalid_values_refused(tmp_path, what, blob):
     assert "Bad RDB file at offset" in log, log
     reason = {"NaN score": "NaN", "odd number of elements": "odd number"}.get(what, what)
     assert reason in log, log
+
+
+def test_bgsave_inside_multi_is_scheduled(make_server):
+    s = make_server()
+    c = s.client()
+    with s.raw() as r:
+        r.call("MULTI")
+        r.call("SET", "k", "v")
+        r.call("BGSAVE")
+        assert r.call("EXEC") == [b"OK", b"Background saving scheduled"]
+    wait_until(lambda: (s.dir / "dump.rdb").exists() and
+               s.info("persistence")["rdb_bgsave_in_progress"] == "0", 10,
+               message="scheduled BGSAVE to run")
+    assert c.lastsave()
