@@ -147,7 +147,7 @@ void cli_stat_mode(struct cli *cli)
                    "- child -\n"
                    "keys       mem      clients blocked requests            connections  "
                    "        \n");
-        char buf[64], field[16];
+        char buf[64], field[24];
         long keys = 0;
         for (int db = 0; db < 20; db++) {
             snprintf(field, sizeof field, "db%d:keys", db);
