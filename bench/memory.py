@@ -18,14 +18,11 @@ import argparse
 import datetime
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import time
 
-import redis
+from benchlib import require, start_server
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -79,62 +76,6 @@ for _kind in ADD_COMMANDS:
                                    lambda n: (n + SMALL_SIZE - 1) // SMALL_SIZE)
 
 
-# ------------------------------------------------------------------------------ servers
-def free_port(taken=()):
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port != 6379 and port not in taken:
-            return port
-
-
-class Server:
-    """One server process, pinned with taskset, killed by PID on stop()."""
-
-    def __init__(self, name, binary, cpu, logdir, extra_args=()):
-        self.name, self.binary, self.cpu = name, binary, cpu
-        self.logpath = os.path.join(logdir, name + ".log")
-        self.extra_args = list(extra_args)
-        self.proc = None
-        self.port = None
-
-    def start(self, taken=()):
-        self.port = free_port(taken)
-        cmd = ["taskset", "-c", str(self.cpu), self.binary, "--port", str(self.port),
-               "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + self.extra_args
-        self.log = open(self.logpath, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s (%s) exited during start-up, see %s"
-                                   % (self.name, self.binary, self.logpath))
-            try:
-                c = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=600)
-                if c.ping():
-                    self.client = c
-                    return self
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("%s did not answer PING on port %d within 10 s" % (self.name, self.port))
-
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        self.log.close()
-
-
 # ------------------------------------------------------------------------------ measuring
 def memory_info(c):
     info = c.info("memory")
@@ -142,7 +83,7 @@ def memory_info(c):
 
 
 def measure(server, workload, n, batch, value_size, settle):
-    c = server.client
+    c = server.client()
     c.flushall()
     time.sleep(settle)
     before = memory_info(c)
@@ -196,11 +137,7 @@ def main():
     if args.keys <= 0:
         ap.error("--keys must be positive")
 
-    for b in (args.ferrite, args.redis):
-        if not (os.path.isfile(b) and os.access(b, os.X_OK)):
-            sys.exit("memory.py: not executable: %s (build ferrite or set FERRITE_SERVER)" % b)
-    if shutil.which("taskset") is None:
-        sys.exit("memory.py: taskset not found (util-linux)")
+    require("memory.py", args.ferrite, args.redis)
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = args.results or os.path.join(BENCH_DIR, "results", stamp + "-memory")
@@ -209,14 +146,15 @@ def main():
     results = []
     # One server at a time: each gets the machine to itself.
     for name, binary in (("ferrite", args.ferrite), ("redis", args.redis)):
-        srv = Server(name, binary, args.cpu, outdir)
+        srv = None
         try:
-            srv.start()
+            srv = start_server(binary, args.cpu, outdir, name=name)
             print("%s: pid %d, port %d, loading %d keys (%s)..."
-                  % (name, srv.proc.pid, srv.port, args.keys, args.workload), file=sys.stderr)
+                  % (name, srv.pid, srv.port, args.keys, args.workload), file=sys.stderr)
             r = measure(srv, args.workload, args.keys, args.batch, args.value_size, args.settle)
         finally:
-            srv.stop()
+            if srv is not None:
+                srv.stop()
         want_keys = WORKLOADS[args.workload][2](args.keys)
         if r["dbsize"] != want_keys:
             print("WARNING: %s DBSIZE %d != %d" % (name, r["dbsize"], want_keys), file=sys.stderr)

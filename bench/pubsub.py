@@ -29,13 +29,13 @@ import csv
 import datetime
 import os
 import selectors
-import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
+
+from benchlib import median, require, start_server
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -80,67 +80,6 @@ def call(sock, *args):
     """One command with a one-line reply (+OK, :n, -ERR)."""
     sock.sendall(encode(*args))
     return recv_line(sock)
-
-
-# ------------------------------------------------------------------------------ servers
-def free_port(taken=()):
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port != 6379 and port not in taken:
-            return port
-
-
-class Server:
-    """One server process, pinned with taskset, stopped by PID on stop()."""
-
-    def __init__(self, name, binary, cpu, logdir):
-        self.name, self.binary, self.cpu = name, binary, cpu
-        self.logpath = os.path.join(logdir, name + ".log")
-        self.proc = None
-        self.port = None
-        self.log = None
-
-    def start(self, taken=()):
-        self.port = free_port(taken)
-        cmd = ["taskset", "-c", str(self.cpu), self.binary, "--port", str(self.port),
-               "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--maxclients", "10000"]
-        self.log = open(self.logpath, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s (%s) exited during start-up, see %s"
-                                   % (self.name, self.binary, self.logpath))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    if call(s, "PING") == b"+PONG\r\n":
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("%s did not answer PING on port %d within 10 s"
-                           % (self.name, self.port))
-
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        self.log.close()
-
-    def version(self):
-        return subprocess.run([self.binary, "--version"], capture_output=True,
-                              text=True).stdout.strip()
 
 
 # ------------------------------------------------------------------------------ one trial
@@ -309,12 +248,7 @@ def main():
     if not subs_list or min(subs_list) < 1 or args.rounds < 1 or args.batch < 1 \
             or args.window < args.batch or args.size < 0:
         ap.error("need subscriber counts >= 1, rounds >= 1, batch >= 1, window >= batch")
-    for b in (args.ferrite, args.redis):
-        if not (os.path.isfile(b) and os.access(b, os.X_OK)):
-            sys.exit("pubsub.py: not executable: %s (build ferrite with 'make' or set "
-                     "FERRITE_SERVER)" % b)
-    if shutil.which("taskset") is None:
-        sys.exit("pubsub.py: taskset not found (util-linux)")
+    require("pubsub.py", args.ferrite, args.redis)
 
     def cpus(spec):
         out = set()
@@ -346,14 +280,14 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     payload = (b"0123456789abcdef" * (args.size // 16 + 1))[:args.size]
 
-    servers = {"ferrite": Server("ferrite", args.ferrite, args.server_cpu, outdir),
-               "redis": Server("redis", args.redis, args.server_cpu, outdir)}
+    servers = {}
     rows = []
     try:
-        servers["ferrite"].start()
-        servers["redis"].start(taken=(servers["ferrite"].port,))
+        for name, binary in (("ferrite", args.ferrite), ("redis", args.redis)):
+            servers[name] = start_server(binary, args.server_cpu, outdir, "--maxclients", 10000,
+                                         name=name, taken=[s.port for s in servers.values()])
         for s in servers.values():
-            print("%s: pid %d, port %d, cpu %s (%s)" % (s.name, s.proc.pid, s.port, s.cpu,
+            print("%s: pid %d, port %d, cpu %s (%s)" % (s.name, s.pid, s.port, s.cpu,
                                                         s.binary), file=sys.stderr)
         with open(os.path.join(outdir, "meta.txt"), "w") as fh:
             fh.write("date: %s\n" % datetime.datetime.now().isoformat(timespec="seconds"))
@@ -416,11 +350,11 @@ def main():
         def pick(name):
             return [r for r in rows if r["server"] == name and r["subscribers"] == subs]
         f, rd = pick("ferrite"), pick("redis")
-        fmed = statistics.median(r["delivered_per_sec"] for r in f)
-        rmed = statistics.median(r["delivered_per_sec"] for r in rd)
+        fmed = median(r["delivered_per_sec"] for r in f)
+        rmed = median(r["delivered_per_sec"] for r in rd)
         paired = [a["delivered_per_sec"] / b["delivered_per_sec"]
                   for a in f for b in rd if a["round"] == b["round"]]
-        cpu = statistics.median(r["client_cpu_share"] for r in f + rd)
+        cpu = median(r["client_cpu_share"] for r in f + rd)
         lines.append("%5d %10d %14.0f %14.0f %10.3f %16s %13.0f%%" % (
             subs, nmsg[subs], fmed, rmed, fmed / rmed,
             "%.2f..%.2f" % (min(paired), max(paired)), 100 * cpu))

@@ -16,13 +16,10 @@ import argparse
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 
-import redis
+from benchlib import ratio, start_server
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVERS = {
@@ -31,41 +28,10 @@ SERVERS = {
 }
 
 
-def free_port():
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port != 6379:
-            return port
-
-
 def start(binary, workdir):
-    port = free_port()
-    log = open(os.path.join(workdir, "server.log"), "ab")
-    t0 = time.monotonic()
-    proc = subprocess.Popen(
-        ["taskset", "-c", "0", binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", workdir, "--enable-debug-command", "yes"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    c = redis.Redis(port=port, socket_timeout=120)
-    while True:
-        try:
-            c.ping()
-            break
-        except (redis.ConnectionError, redis.BusyLoadingError):
-            if proc.poll() is not None:
-                sys.exit(f"{binary} exited at start-up; see {workdir}/server.log")
-            time.sleep(0.005)
-    return proc, c, time.monotonic() - t0
-
-
-def stop(proc, c):
-    try:
-        c.shutdown(nosave=True)
-    except redis.ConnectionError:
-        pass
-    proc.wait(30)
+    """Server on CPU 0 with its dump.rdb and server.log in workdir; .startup_secs is spawn to PONG."""
+    return start_server(binary, 0, workdir, "--enable-debug-command", "yes", log="server.log",
+                        timeout=120)
 
 
 def ping_latencies(c, until):
@@ -90,8 +56,10 @@ def summary(lat):
 
 def measure(name, binary, keys):
     workdir = tempfile.mkdtemp(prefix=f"rdb-bench-{name}-")
+    srv = None
     try:
-        proc, c, _ = start(binary, workdir)
+        srv = start(binary, workdir)
+        c = srv.client(socket_timeout=120)
         c.execute_command("DEBUG", "POPULATE", keys)
         t = time.perf_counter()
         c.save()
@@ -100,7 +68,7 @@ def measure(name, binary, keys):
 
         deadline = time.monotonic() + 3
         idle = summary(ping_latencies(c, lambda: time.monotonic() > deadline))
-        info_c = redis.Redis(port=c.connection_pool.connection_kwargs["port"])
+        info_c = srv.client(socket_timeout=None)
         t = time.perf_counter()
         c.bgsave()
         state = {"n": 0}
@@ -113,11 +81,15 @@ def measure(name, binary, keys):
         during = summary(ping_latencies(c, done))
         bgsave_s = time.perf_counter() - t
         info_c.close()
-        stop(proc, c)
+        c.close()
+        srv.stop(timeout=30)
 
-        proc, c, startup_s = start(binary, workdir)
+        srv = start(binary, workdir)
+        startup_s = srv.startup_secs
+        c = srv.client(socket_timeout=120)
         assert c.dbsize() == keys, c.dbsize()
-        stop(proc, c)
+        c.close()
+        srv.stop(timeout=30)
         with open(os.path.join(workdir, "server.log"), errors="replace") as f:
             m = re.findall(r"DB loaded from disk: ([0-9.]+) seconds", f.read())
         load_s = float(m[-1]) if m else float("nan")
@@ -126,6 +98,8 @@ def measure(name, binary, keys):
                 "idle_max_us": idle[0], "idle_p99_us": idle[1],
                 "bgsave_max_us": during[0], "bgsave_p99_us": during[1], "bgsave_pings": during[2]}
     finally:
+        if srv is not None:
+            srv.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -139,8 +113,7 @@ def main():
     print(f"{'metric':<26}{'ferrite':>12}{'redis':>12}{'ratio':>8}")
     for k in res["ferrite"]:
         f, r = res["ferrite"][k], res["redis"][k]
-        ratio = f / r if r else float("nan")
-        print(f"{k:<26}{f:>12.3f}{r:>12.3f}{ratio:>8.2f}")
+        print(f"{k:<26}{f:>12.3f}{r:>12.3f}{ratio(f, r):>8.2f}")
 
 
 if __name__ == "__main__":
