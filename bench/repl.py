@@ -153,7 +153,7 @@ def one_round(kind, binary, args, logdir, rnd):
                   % (kind, rnd, rdb, mdb), file=sys.stderr)
         return res
     finally:
-        for srv, tag in servers:
+        for srv, tag in reversed(servers):     # replicas first: no reconnect noise
             srv.stop()
             keep_log(srv, logdir, tag)
         for d in tmpdirs:
