@@ -114,6 +114,18 @@ def start_server(binary, cpu, workdir, *args, name="server", log=None, taken=(),
         raise
 
 
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def add_binary_args(ap):
+    """--ferrite and --redis (env FERRITE_SERVER, REDIS_SERVER) on an argparse parser."""
+    ap.add_argument("--ferrite", default=os.environ.get(
+        "FERRITE_SERVER", os.path.join(REPO_DIR, "build", "ferrite-server")),
+        help="ferrite binary (env FERRITE_SERVER)")
+    ap.add_argument("--redis", default=os.environ.get("REDIS_SERVER", "/usr/bin/redis-server"),
+                    help="reference binary (env REDIS_SERVER)")
+
+
 def require(prog, *binaries):
     """Exit with a message unless every binary is executable and taskset exists."""
     for b in binaries:

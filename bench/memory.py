@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 
-from benchlib import require, start_server
+from benchlib import add_binary_args, require, start_server
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -120,11 +120,7 @@ def main():
     ap.add_argument("--value-size", type=int, default=int(os.environ.get("VALUE_SIZE", 10)),
                     help="value size in bytes (env VALUE_SIZE, default 10)")
     ap.add_argument("--batch", type=int, default=10_000, help="commands per pipeline (10000)")
-    ap.add_argument("--ferrite", default=os.environ.get(
-        "FERRITE_SERVER", os.path.join(REPO_DIR, "build", "ferrite-server")),
-        help="ferrite binary (env FERRITE_SERVER)")
-    ap.add_argument("--redis", default=os.environ.get("REDIS_SERVER", "/usr/bin/redis-server"),
-                    help="reference binary (env REDIS_SERVER)")
+    add_binary_args(ap)
     ap.add_argument("--cpu", default=os.environ.get("SERVER_CPU", "0"),
                     help="CPU list for the servers (env SERVER_CPU, default 0)")
     ap.add_argument("--settle", type=float, default=1.0,

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import median, require, start_server
+from benchlib import add_binary_args, median, require, start_server
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -230,11 +230,7 @@ def main():
                     help="PUBLISHes per pipelined write (env BATCH, 100)")
     ap.add_argument("--window", type=int, default=int(env("WINDOW", 2000)),
                     help="max PUBLISHes unacknowledged / undelivered (env WINDOW, 2000)")
-    ap.add_argument("--ferrite", default=env("FERRITE_SERVER",
-                                             os.path.join(REPO_DIR, "build", "ferrite-server")),
-                    help="ferrite binary (env FERRITE_SERVER)")
-    ap.add_argument("--redis", default=env("REDIS_SERVER", "/usr/bin/redis-server"),
-                    help="reference binary (env REDIS_SERVER)")
+    add_binary_args(ap)
     ap.add_argument("--server-cpu", default=env("SERVER_CPU", "0"),
                     help="taskset CPU list for both servers (env SERVER_CPU, 0)")
     ap.add_argument("--client-cpu", default=env("CLIENT_CPU", "1"),

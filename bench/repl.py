@@ -35,7 +35,7 @@ import time
 
 import redis
 
-from benchlib import median, ratio, require, start_server
+from benchlib import add_binary_args, median, ratio, require, start_server
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -185,11 +185,7 @@ def main():
     ap.add_argument("--requests", type=int, default=int(env("REQUESTS", 1_000_000)),
                     help="redis-benchmark -n for the SET runs (env REQUESTS, 1000000)")
     ap.add_argument("--sync-timeout", type=int, default=300, help="seconds per full sync (300)")
-    ap.add_argument("--ferrite", default=env("FERRITE_SERVER",
-                                             os.path.join(REPO_DIR, "build", "ferrite-server")),
-                    help="ferrite binary (env FERRITE_SERVER)")
-    ap.add_argument("--redis", default=env("REDIS_SERVER", "/usr/bin/redis-server"),
-                    help="reference binary (env REDIS_SERVER)")
+    add_binary_args(ap)
     ap.add_argument("--master-cpu", default=env("MASTER_CPU", "0"), help="(env MASTER_CPU, 0)")
     ap.add_argument("--replica-cpu", default=env("REPLICA_CPU", "1"),
                     help="(env REPLICA_CPU, 1)")
