@@ -340,11 +340,13 @@ def test_replica_expiry_waits_for_master_del(servers):
     replicate(replica, master.port)
     m, r = master.client(), replica.client()
     m.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 0)
-    m.set("short", "v", px=150)
+    # Long enough to outlast the sync on a loaded machine, short enough to wait for.
+    deadline = time.monotonic() + 1.0
+    m.set("short", "v", px=1000)
     m.set("keep", "v")
     wait_synced(master, replica)
     assert r.get("short") == b"v"
-    time.sleep(0.3)
+    time.sleep(max(0.0, deadline - time.monotonic()) + 0.1)
     # Logically expired: the replica reports it missing but keeps it until the master's DEL.
     assert r.get("short") is None
     assert r.exists("short") == 0
