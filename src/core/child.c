@@ -13,6 +13,7 @@ static struct {
     enum child_kind kind;
     child_done_fn *done;
     long long start_ms;
+    bool is_self; /* this process is the child */
 } child;
 
 pid_t child_fork(enum child_kind kind, child_done_fn *done)
@@ -33,6 +34,7 @@ pid_t child_fork(enum child_kind kind, child_done_fn *done)
             close(srv.unix_fd);
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
+        child.is_self = true;
         return 0;
     }
     if (pid < 0)
@@ -44,6 +46,11 @@ pid_t child_fork(enum child_kind kind, child_done_fn *done)
     /* Rehashing now would touch every bucket page and copy it for the child. */
     dict_set_resize_allowed(false);
     return pid;
+}
+
+bool child_is_self(void)
+{
+    return child.is_self;
 }
 
 bool child_active(void)

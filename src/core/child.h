@@ -22,6 +22,8 @@ pid_t child_fork(enum child_kind kind, child_done_fn *done);
 bool child_active(void);
 enum child_kind child_active_kind(void);
 pid_t child_active_pid(void);
+/* True in the forked child itself. */
+bool child_is_self(void);
 /* Unix ms when the current child was forked. */
 long long child_start_ms(void);
 /* Stops the child (SIGUSR1), waits for it and calls its done function with killed set. */

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "server.h"
 
 void log_msg(int level, const char *fmt, ...)
@@ -30,7 +31,11 @@ void log_msg(int level, const char *fmt, ...)
     size_t n = strftime(stamp, sizeof stamp, "%d %b %Y %H:%M:%S.", &tm);
     snprintf(stamp + n, sizeof stamp - n, "%03d", (int)(tv.tv_usec / 1000));
     static const char marks[] = ".-*#";
-    fprintf(f, "%d:M %s %c %s\n", (int)getpid(), stamp, marks[level < 4 ? level : 3], msg);
+    /* Redis's role letter, so that the lines of a child or a replica read as they would in
+     * Redis's log: C for a fork child, S for a replica, M otherwise. */
+    char role = child_is_self() ? 'C' : srv.cfg.master_host ? 'S' : 'M';
+    fprintf(f, "%d:%c %s %c %s\n", (int)getpid(), role, stamp, marks[level < 4 ? level : 3],
+            msg);
     fflush(f);
     if (!to_stdout)
         fclose(f);
