@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include "../util/mem.h"
+#include "../util/rand.h"
 #include "../util/siphash.h"
 
 #define DICT_INITIAL_SIZE 4
@@ -285,12 +286,6 @@ void dict_replace(struct dict *d, struct dict_node *old_node, struct dict_node *
 /* A chain longer than this is a one-in-a-million event at a load factor of at most 1. */
 #define DICT_FAIR_CHAIN_BOUND 8
 
-static size_t dict_rand_below(size_t n)
-{
-    uint64_t r = ((uint64_t)random() << 31) ^ (uint64_t)random();
-    return (size_t)(r % n);
-}
-
 struct dict_node *dict_random(struct dict *d)
 {
     if (dict_size(d) == 0)
@@ -303,7 +298,7 @@ struct dict_node *dict_random(struct dict *d)
     size_t from = dict_is_rehashing(d) ? (size_t)d->rehash_idx : 0;
     size_t n0 = d->size[0] - from, total = n0 + d->size[1];
     for (;;) {
-        size_t b = dict_rand_below(total);
+        size_t b = (size_t)rand_below(total);
         struct dict_node *head = b < n0 ? d->table[0][from + b] : d->table[1][b - n0];
         if (!head)
             continue;
@@ -314,7 +309,7 @@ struct dict_node *dict_random(struct dict *d)
             bound = chain;
             continue;
         }
-        size_t slot = dict_rand_below(bound);
+        size_t slot = (size_t)rand_below(bound);
         if (slot >= chain)
             continue;
         while (slot--)

@@ -33,6 +33,7 @@
 #include "../util/glob.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "listpack.h"
 #include "t_hash.h"
 
@@ -723,15 +724,6 @@ void cmd_hincrbyfloat(struct client *c)
 
 /* ---- HRANDFIELD ---- */
 
-/* A uniform random integer in [0, n), n > 0; random() alone gives only 31 bits. */
-static size_t hash_rand_below(size_t n)
-{
-    uint64_t r = ((uint64_t)random() << 31) ^ (uint64_t)random();
-    if (n > (1ull << 62))
-        r = (r << 31) ^ (uint64_t)random();
-    return (size_t)(r % n);
-}
-
 /* Random picks of one HRANDFIELD call: either positions of the pairs of a listpack (so a
  * pick is O(1)) or a dict to draw from. */
 struct hash_sampler {
@@ -764,7 +756,7 @@ static void hash_sampler_release(struct hash_sampler *s)
 static void *hash_sampler_pick(struct hash_sampler *s)
 {
     if (s->pairs)
-        return s->pairs[hash_rand_below(s->npairs)];
+        return s->pairs[(size_t)rand_below(s->npairs)];
     return (struct hash_entry *)dict_random((struct dict *)s->d);
 }
 
@@ -845,7 +837,7 @@ static void hrandfield_dense(struct client *c, struct kv *kv, unsigned long coun
         const unsigned char *lp = kv->v.ptr;
         unsigned long needed = count, left = size;
         for (unsigned char *p = lp_first(lp); needed; p = lp_next(lp, lp_next(lp, p)), left--) {
-            if (hash_rand_below(left) < needed) {
+            if ((size_t)rand_below(left) < needed) {
                 hrandfield_reply_pick(c, kv, p, withvalues);
                 needed--;
             }
@@ -860,7 +852,7 @@ static void hrandfield_dense(struct client *c, struct kv *kv, unsigned long coun
         all[n++] = (struct hash_entry *)node;
     dict_iter_release(&it);
     for (size_t i = 0; i < count; i++) {
-        size_t j = i + hash_rand_below(n - i);
+        size_t j = i + (size_t)rand_below(n - i);
         struct hash_entry *tmp = all[i];
         all[i] = all[j];
         all[j] = tmp;

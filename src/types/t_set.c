@@ -34,6 +34,7 @@
 #include "../util/glob.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "../util/sbuf.h"
 #include "intset.h"
 #include "listpack.h"
@@ -292,23 +293,16 @@ static void set_iter_release(struct set_iter *it)
         dict_iter_release(&it->di);
 }
 
-/* A uniform index below n; random() gives 31 bits, so two calls cover any set size. */
-static unsigned long random_below(unsigned long n)
-{
-    uint64_t r = ((uint64_t)random() << 31) ^ (uint64_t)random();
-    return (unsigned long)(r % n);
-}
-
 /* A random member of a non-empty set. The bytes stay valid until the set changes. */
 static void set_random(const struct kv *kv, struct set_elem *e)
 {
     switch (kv->enc) {
     case KV_ENC_INTSET:
-        elem_from_int(e, intset_get(kv->v.ptr, (uint32_t)random_below(intset_len(kv->v.ptr))));
+        elem_from_int(e, intset_get(kv->v.ptr, (uint32_t)rand_below(intset_len(kv->v.ptr))));
         break;
     case KV_ENC_LISTPACK: {
         unsigned char *lp = kv->v.ptr;
-        elem_from_lp(e, lp_seek(lp, (long)random_below(lp_length(lp))));
+        elem_from_lp(e, lp_seek(lp, (long)rand_below(lp_length(lp))));
         break;
     }
     default:
@@ -342,7 +336,7 @@ static void set_sampler_init(struct set_sampler *s, const struct kv *kv)
 static void set_sampler_pick(const struct set_sampler *s, struct set_elem *e)
 {
     if (s->lp_pos)
-        elem_from_lp(e, s->lp_pos[random_below(s->n)]);
+        elem_from_lp(e, s->lp_pos[rand_below(s->n)]);
     else
         set_random(s->kv, e);
 }

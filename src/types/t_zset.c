@@ -42,6 +42,7 @@
 #include "../util/glob.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "intset.h"
 #include "listpack.h"
 #include "skiplist.h"
@@ -1495,13 +1496,6 @@ void cmd_bzmpop(struct client *c)
 
 /* ---- ZRANDMEMBER ---- */
 
-/* A uniform integer in [0, n), n > 0: random() gives 31 bits, so two calls cover any size. */
-static size_t zset_random_below(size_t n)
-{
-    uint64_t r = ((uint64_t)random() << 31) ^ (uint64_t)random();
-    return (size_t)(r % n);
-}
-
 /* A small open-addressed set of skiplist nodes, for picking distinct members. */
 struct zptrset {
     const void **slots;
@@ -1532,7 +1526,7 @@ static void zrandmember_repeat(struct client *c, const struct kv *kv, size_t cou
     struct zcur cur;
     if (kv->enc == KV_ENC_SKIPLIST) {
         for (size_t i = 0; i < count && client_accepts_reply(c); i++) {
-            zcur_seek_rank(&cur, kv, zset_random_below(size), false);
+            zcur_seek_rank(&cur, kv, (size_t)rand_below(size), false);
             zcur_get(&cur, &e);
             zset_reply_pair(c, e.m, e.len, e.score, withscores, c->resp > 2);
         }
@@ -1546,7 +1540,7 @@ static void zrandmember_repeat(struct client *c, const struct kv *kv, size_t cou
         pairs[i++] = p;
     zcur_init(&cur, kv, false);
     for (i = 0; i < count && client_accepts_reply(c); i++) {
-        cur.eptr = pairs[zset_random_below(size)];
+        cur.eptr = pairs[(size_t)rand_below(size)];
         zcur_get(&cur, &e);
         zset_reply_pair(c, e.m, e.len, e.score, withscores, c->resp > 2);
     }
@@ -1567,7 +1561,7 @@ static void zrandmember_distinct(struct client *c, const struct kv *kv, size_t c
         size_t needed = count;
         zcur_seek_rank(&cur, kv, 0, false);
         for (size_t left = size; needed > 0; left--, zcur_next(&cur)) {
-            if (zset_random_below(left) >= needed)
+            if ((size_t)rand_below(left) >= needed)
                 continue;
             zcur_get(&cur, &e);
             zset_reply_pair(c, e.m, e.len, e.score, withscores, c->resp > 2);
@@ -1581,7 +1575,7 @@ static void zrandmember_distinct(struct client *c, const struct kv *kv, size_t c
         cap <<= 1;
     struct zptrset seen = {mem_calloc(sizeof *seen.slots * cap), cap - 1};
     for (size_t got = 0; got < count;) {
-        zcur_seek_rank(&cur, kv, zset_random_below(size), false);
+        zcur_seek_rank(&cur, kv, (size_t)rand_below(size), false);
         if (!zptrset_add(&seen, cur.node))
             continue;
         zcur_get(&cur, &e);
@@ -1603,7 +1597,7 @@ void cmd_zrandmember(struct client *c)
             reply_null(c);
             return;
         }
-        zcur_seek_rank(&cur, kv, zset_random_below(zset_len(kv)), false);
+        zcur_seek_rank(&cur, kv, (size_t)rand_below(zset_len(kv)), false);
         zcur_get(&cur, &e);
         reply_bulk(c, e.m, e.len);
         return;
