@@ -1,6 +1,5 @@
 #include "propagate.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "../db/db.h"
@@ -122,18 +121,6 @@ void propagate_replace(int argc, const struct cmd_arg *argv)
     mem_free(f->replacement);
     f->replacement = client_copy_argv(argv, argc);
     f->replacement_argc = argc;
-}
-
-void propagate_replace_strs(const char *first, ...)
-{
-    struct cmd_arg argv[PROPAGATE_MAX_STRS];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *s = first; s && argc < PROPAGATE_MAX_STRS; s = va_arg(ap, const char *))
-        argv[argc++] = (struct cmd_arg){(char *)s, strlen(s)};
-    va_end(ap);
-    propagate_replace(argc, argv);
 }
 
 void propagate_replace_key(const char *name, const struct cmd_arg *key)

@@ -24,10 +24,6 @@ void propagate_call_end(struct client *c, bool wrote);
 /* Inside a command: propagate this instead of the client's arguments. The arguments are
  * copied. */
 void propagate_replace(int argc, const struct cmd_arg *argv);
-/* The same for at most PROPAGATE_MAX_STRS arguments given as NUL-terminated strings,
- * ending with NULL. */
-#define PROPAGATE_MAX_STRS 8
-void propagate_replace_strs(const char *first, ...) __attribute__((sentinel));
 /* The rewrites several commands share: `name key` (GETDEL as DEL, GETEX .. PERSIST as
  * PERSIST, BLPOP as LPOP), and `name key num` (an absolute expiry as PEXPIREAT, the number
  * of elements an MPOP removed as LPOP key n). */

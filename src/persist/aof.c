@@ -444,8 +444,6 @@ static void aof_remove_file(const char *name)
         log_msg(LOG_WARNING, "Can't remove the old AOF file %s: %s", path, strerror(errno));
 }
 
-static int aof_rewrite_start(void);
-
 static void aof_rewrite_done(pid_t pid, bool ok, bool killed)
 {
     char temp[PATH_MAX];
