@@ -312,7 +312,7 @@ void aof_feed(int dbid, int argc, const struct cmd_arg *argv)
 
 /* A failed write: undo a partial one so the file never ends in half a command, remember
  * the error so that writes are refused until a retry succeeds. */
-static void aof_write_failed(ssize_t written, off_t size_before, int err)
+static void aof_write_failed(ssize_t written, int err)
 {
     if (srv.cfg.appendfsync == APPENDFSYNC_ALWAYS) {
         /* The reply promising durability must never go out: stop here, as Redis does. */
@@ -320,8 +320,11 @@ static void aof_write_failed(ssize_t written, off_t size_before, int err)
                              "'always' (%s). Exiting...", strerror(err));
         exit(1);
     }
+    /* The file ends where this write ended: its start is found only now, on the rare
+     * failure, rather than by a seek before every write. */
+    off_t end = written > 0 ? lseek(aof.fd, 0, SEEK_END) : -1;
     if (written > 0) {
-        if (ftruncate(aof.fd, size_before) == 0) {
+        if (end >= written && ftruncate(aof.fd, end - written) == 0) {
             written = 0;
         } else {
             /* What went out stays out; only the rest is retried. */
@@ -340,14 +343,13 @@ static void aof_write_buffer(void)
 {
     if (aof.buf.len == 0)
         return;
-    off_t size_before = lseek(aof.fd, 0, SEEK_END);
     size_t done = 0;
     while (done < aof.buf.len) {
         ssize_t n = write(aof.fd, aof.buf.data + done, aof.buf.len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            aof_write_failed((ssize_t)done, size_before, n < 0 ? errno : ENOSPC);
+            aof_write_failed((ssize_t)done, n < 0 ? errno : ENOSPC);
             return;
         }
         done += (size_t)n;
@@ -605,13 +607,13 @@ static int aof_load_commands(const char *name, bool newest, long long *loaded)
     struct resp_limits limits = {LLONG_MAX, false};
     size_t pos = 0, valid = 0, before_multi = 0;
     int rc = 0;
-    const char *problem = NULL;
+    enum { AOF_WHOLE, AOF_TORN, AOF_MALFORMED } problem = AOF_WHOLE;
     while (pos < len) {
         if (buf[pos] == '#') {
             /* An annotation line (Redis's #TS: timestamps). */
             char *nl = memchr(buf + pos, '\n', len - pos);
             if (!nl) {
-                problem = "truncated";
+                problem = AOF_TORN;
                 break;
             }
             pos = (size_t)(nl - buf) + 1;
@@ -619,16 +621,16 @@ static int aof_load_commands(const char *name, bool newest, long long *loaded)
             continue;
         }
         if (buf[pos] != '*') {
-            problem = "format";
+            problem = AOF_MALFORMED;
             break;
         }
         enum resp_status st = resp_parse(&c->req, buf + pos, len - pos, &limits);
         if (st == RESP_INCOMPLETE) {
-            problem = "truncated";
+            problem = AOF_TORN;
             break;
         }
         if (st == RESP_ERROR) {
-            problem = "format";
+            problem = AOF_MALFORMED;
             break;
         }
         size_t start = pos;
@@ -651,10 +653,10 @@ static int aof_load_commands(const char *name, bool newest, long long *loaded)
         if (!multi_active(c))
             valid = pos;
     }
-    if (rc == 0 && !problem && multi_active(c))
-        problem = "truncated"; /* MULTI without its EXEC: the transaction was torn */
-    if (problem) {
-        if (!strcmp(problem, "truncated") && newest && srv.cfg.aof_load_truncated) {
+    if (rc == 0 && problem == AOF_WHOLE && multi_active(c))
+        problem = AOF_TORN; /* MULTI without its EXEC: the transaction was torn */
+    if (problem != AOF_WHOLE) {
+        if (problem == AOF_TORN && newest && srv.cfg.aof_load_truncated) {
             size_t keep = multi_active(c) ? before_multi : valid;
             if (multi_active(c))
                 log_msg(LOG_WARNING, "Revert incomplete MULTI/EXEC transaction in AOF file %s",
@@ -669,7 +671,7 @@ static int aof_load_commands(const char *name, bool newest, long long *loaded)
                 log_msg(LOG_WARNING, "AOF %s loaded anyway because aof-load-truncated is enabled",
                         path);
             }
-        } else if (!strcmp(problem, "truncated")) {
+        } else if (problem == AOF_TORN) {
             log_msg(LOG_WARNING, "Unexpected end of file reading the append only file %s. You "
                     "can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
                     "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
