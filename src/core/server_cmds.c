@@ -311,10 +311,9 @@ void cmd_debug(struct client *c)
     } else if (client_arg_is(sub, "reload")) {
         debug_reload(c);
     } else if (client_arg_is(sub, "loadaof") && c->argc == 2) {
-        if (!srv.cfg.appendonly) {
-            reply_ok(c); /* nothing to reload from, as in Redis */
-        } else if (aof_debug_reload() < 0) {
-            reply_error(c, "ERR Error loading the AOF, check server logs.");
+        char err[128];
+        if (aof_debug_reload(err, sizeof err) < 0) {
+            reply_error(c, err);
         } else {
             log_msg(LOG_NOTICE, "Append Only File loaded by DEBUG LOADAOF");
             reply_ok(c);

@@ -792,13 +792,22 @@ int aof_load_at_startup(void)
     return aof_open_at_startup();
 }
 
-int aof_debug_reload(void)
+int aof_debug_reload(char *err, size_t errlen)
 {
+    if (aof.state != AOF_ON) {
+        snprintf(err, errlen, "ERR DEBUG LOADAOF needs appendonly yes and its first rewrite "
+                              "finished");
+        return -1;
+    }
     aof_flush(true);
     for (int i = 0; i < srv.cfg.databases; i++)
         server_signal_modified_db(db_get(i));
     db_flush(NULL);
-    return aof_load_files();
+    if (aof_load_files() < 0) {
+        snprintf(err, errlen, "ERR Error loading the AOF, check server logs.");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- switching on and off ---- */

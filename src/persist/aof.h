@@ -43,7 +43,9 @@ void aof_shutdown(void);
 const char *aof_write_error(void);
 /* INFO persistence's aof_* fields. */
 void aof_info(struct sbuf *out);
-/* DEBUG LOADAOF: flush the AOF, empty the databases, load the AOF again. 0, or -1. */
-int aof_debug_reload(void);
+/* DEBUG LOADAOF: flush the AOF, empty the databases, load the AOF again. 0, or -1 with
+ * the error reply in err. Refused, with nothing emptied, unless the AOF is on and complete
+ * (not waiting for its first rewrite): loading anything less would lose data. */
+int aof_debug_reload(char *err, size_t errlen);
 
 #endif

@@ -484,3 +484,13 @@ def test_shutdown_force_exits_when_the_final_save_fails(make_server, tmp_path):
         r.cmd("SHUTDOWN", "FORCE")
         assert r.is_closed(timeout=5)
     assert s.wait_exit() == 0
+
+
+@pytest.mark.ferrite_only   # Redis 7.0.15 exits on DEBUG LOADAOF without an AOF
+def test_debug_loadaof_without_aof_is_refused_and_loses_nothing(make_server):
+    s = make_server()
+    c = s.client()
+    c.set("kept", 1)
+    with pytest.raises(redis.ResponseError, match="^DEBUG LOADAOF needs appendonly yes"):
+        c.execute_command("DEBUG", "LOADAOF")
+    assert c.get("kept") == b"1"
