@@ -326,27 +326,27 @@ void cmd_pubsub_help(struct client *c)
 
 /* ---- keyspace notifications ---- */
 
+/* Publishes msg on the channel "__<space>@<dbid>__:<suffix>". */
+static void pubsub_notify_one(const char *space, int dbid, const char *suffix, size_t slen,
+                              const char *msg, size_t mlen)
+{
+    char prefix[48];
+    int plen = snprintf(prefix, sizeof prefix, "__%s@%d__:", space, dbid);
+    char *chan = mem_alloc((size_t)plen + slen);
+    memcpy(chan, prefix, (size_t)plen);
+    memcpy(chan + plen, suffix, slen);
+    pubsub_publish(chan, (size_t)plen + slen, msg, mlen);
+    mem_free(chan);
+}
+
 void pubsub_notify_keyspace(int type, const char *event, const char *key, size_t klen, int dbid)
 {
     int flags = srv.cfg.notify_keyspace_events;
     if (!(flags & type) || !(flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT)))
         return;
     size_t elen = strlen(event);
-    char prefix[48];
-    if (flags & NOTIFY_KEYSPACE) {
-        int plen = snprintf(prefix, sizeof prefix, "__keyspace@%d__:", dbid);
-        char *chan = mem_alloc((size_t)plen + klen);
-        memcpy(chan, prefix, (size_t)plen);
-        memcpy(chan + plen, key, klen);
-        pubsub_publish(chan, (size_t)plen + klen, event, elen);
-        mem_free(chan);
-    }
-    if (flags & NOTIFY_KEYEVENT) {
-        int plen = snprintf(prefix, sizeof prefix, "__keyevent@%d__:", dbid);
-        char *chan = mem_alloc((size_t)plen + elen);
-        memcpy(chan, prefix, (size_t)plen);
-        memcpy(chan + plen, event, elen);
-        pubsub_publish(chan, (size_t)plen + elen, key, klen);
-        mem_free(chan);
-    }
+    if (flags & NOTIFY_KEYSPACE)
+        pubsub_notify_one("keyspace", dbid, key, klen, event, elen);
+    if (flags & NOTIFY_KEYEVENT)
+        pubsub_notify_one("keyevent", dbid, event, elen, key, klen);
 }
