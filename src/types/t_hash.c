@@ -520,16 +520,21 @@ void cmd_hsetnx(struct client *c)
     reply_integer(c, 1);
 }
 
-void cmd_hget(struct client *c)
+/* The field's value, or null when it or the key (kv NULL) is missing. */
+static void hash_reply_field(struct client *c, const struct kv *kv, const struct cmd_arg *field)
 {
-    struct kv *kv;
     struct hash_str v;
-    if (!hash_lookup_or_reply(c, 0, &kv))
-        return;
-    if (kv && hash_get(kv, c->argv[2].ptr, c->argv[2].len, &v))
+    if (kv && hash_get(kv, field->ptr, field->len, &v))
         reply_hash_str(c, &v);
     else
         reply_null(c);
+}
+
+void cmd_hget(struct client *c)
+{
+    struct kv *kv;
+    if (hash_lookup_or_reply(c, 0, &kv))
+        hash_reply_field(c, kv, &c->argv[2]);
 }
 
 void cmd_hmget(struct client *c)
@@ -538,13 +543,8 @@ void cmd_hmget(struct client *c)
     if (!hash_lookup_or_reply(c, 0, &kv))
         return;
     reply_array(c, c->argc - 2);
-    for (int i = 2; i < c->argc; i++) {
-        struct hash_str v;
-        if (kv && hash_get(kv, c->argv[i].ptr, c->argv[i].len, &v))
-            reply_hash_str(c, &v);
-        else
-            reply_null(c);
-    }
+    for (int i = 2; i < c->argc; i++)
+        hash_reply_field(c, kv, &c->argv[i]);
 }
 
 void cmd_hexists(struct client *c)

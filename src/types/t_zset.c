@@ -862,16 +862,21 @@ void cmd_zrem(struct client *c)
     reply_integer(c, deleted);
 }
 
-void cmd_zscore(struct client *c)
+/* The member's score, or null when it or the key (kv NULL) is missing. */
+static void zset_reply_score(struct client *c, const struct kv *kv, const struct cmd_arg *member)
 {
-    struct kv *kv;
     double score;
-    if (!zset_lookup_or_reply(c, &c->argv[1], 0, &kv))
-        return;
-    if (kv && zset_score(kv, c->argv[2].ptr, c->argv[2].len, &score))
+    if (kv && zset_score(kv, member->ptr, member->len, &score))
         reply_double(c, score);
     else
         reply_null(c);
+}
+
+void cmd_zscore(struct client *c)
+{
+    struct kv *kv;
+    if (zset_lookup_or_reply(c, &c->argv[1], 0, &kv))
+        zset_reply_score(c, kv, &c->argv[2]);
 }
 
 void cmd_zmscore(struct client *c)
@@ -880,13 +885,8 @@ void cmd_zmscore(struct client *c)
     if (!zset_lookup_or_reply(c, &c->argv[1], 0, &kv))
         return;
     reply_array(c, c->argc - 2);
-    for (int j = 2; j < c->argc; j++) {
-        double score;
-        if (kv && zset_score(kv, c->argv[j].ptr, c->argv[j].len, &score))
-            reply_double(c, score);
-        else
-            reply_null(c);
-    }
+    for (int j = 2; j < c->argc; j++)
+        zset_reply_score(c, kv, &c->argv[j]);
 }
 
 void cmd_zcard(struct client *c)
