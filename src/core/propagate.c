@@ -75,6 +75,11 @@ static void propagate_queue(int dbid, unsigned targets, int argc, const struct c
      * queued effects would be flushed after loading ends and written a second time. */
     if (srv.loading)
         return;
+    /* With no AOF and no replicas (the common single-server case) there is no reader:
+     * copying every write's arguments would be work on the hot path for nothing. */
+    if (!((targets & PROPAGATE_AOF) && aof_wants_feed()) &&
+        !((targets & PROPAGATE_REPL) && repl_wants_feed()))
+        return;
     if (prop.nops == prop.ops_cap) {
         prop.ops_cap = prop.ops_cap ? prop.ops_cap * 2 : 8;
         prop.ops = mem_realloc(prop.ops, sizeof *prop.ops * (size_t)prop.ops_cap);

@@ -296,6 +296,11 @@ static void aof_fsync_wait_idle(void)
 
 /* ---- appending ---- */
 
+bool aof_wants_feed(void)
+{
+    return aof.fd >= 0;
+}
+
 void aof_feed(int dbid, int argc, const struct cmd_arg *argv)
 {
     if (aof.fd < 0)

@@ -26,6 +26,8 @@ struct sbuf;
  * for appending, creating a base from the loaded dataset if there is none. -1 (logged)
  * when it is unreadable or corrupt: the server must not start. */
 int aof_load_at_startup(void);
+/* True while writes are appended (appendonly on, or its first rewrite running). */
+bool aof_wants_feed(void);
 /* A write command (propagate.c calls this for every effect, in order). */
 void aof_feed(int dbid, int argc, const struct cmd_arg *argv);
 /* Writes buffered commands, fsyncing as appendfsync says; runs before replies go out. */

@@ -75,9 +75,14 @@ bool repl_current_is_master(void)
     return srv.current && (srv.current->flags & CLIENT_MASTER);
 }
 
+bool repl_wants_feed(void)
+{
+    return !repl_is_replica() && repl.backlog;
+}
+
 void repl_feed(int dbid, int argc, const struct cmd_arg *argv)
 {
-    if (repl_is_replica() || !repl.backlog)
+    if (!repl_wants_feed())
         return;
     struct sbuf out = SBUF_INIT;
     if (repl.stream_db != dbid) {

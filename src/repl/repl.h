@@ -30,6 +30,8 @@ bool repl_current_is_master(void);
  * preceded by a SELECT when the stream's database changes. Nothing on a replica, whose
  * stream is its master's, relayed verbatim. */
 void repl_feed(int dbid, int argc, const struct cmd_arg *argv);
+/* True when repl_feed has somewhere to put a write: a master's backlog. */
+bool repl_wants_feed(void);
 
 /* May this client run this command here? Replies (-READONLY, -MASTERDOWN, -NOREPLICAS) and
  * returns false when not. */
