@@ -189,3 +189,15 @@ void propagate_encode(struct sbuf *out, int argc, const struct cmd_arg *argv)
         sbuf_catlen(out, "\r\n", 2);
     }
 }
+
+void propagate_encode_in_db(struct sbuf *out, int *stream_db, int dbid, int argc,
+                            const struct cmd_arg *argv)
+{
+    if (dbid != *stream_db) {
+        char num[NUM_LL_STR_MAX];
+        struct cmd_arg select[2] = {{"SELECT", 6}, {num, num_ll_to_str(num, dbid)}};
+        propagate_encode(out, 2, select);
+        *stream_db = dbid;
+    }
+    propagate_encode(out, argc, argv);
+}

@@ -49,5 +49,10 @@ void propagate_deletion(int dbid, const char *key, size_t len);
 /* Appends argv as a RESP array of bulk strings: the wire and file form of a command. */
 struct sbuf;
 void propagate_encode(struct sbuf *out, int argc, const struct cmd_arg *argv);
+/* The same for a stream that tracks its database (the AOF, the replication stream): a
+ * SELECT first when dbid is not *stream_db (the stream's last SELECT, -1 for none), which
+ * is then updated. */
+void propagate_encode_in_db(struct sbuf *out, int *stream_db, int dbid, int argc,
+                            const struct cmd_arg *argv);
 
 #endif

@@ -305,14 +305,7 @@ void aof_feed(int dbid, int argc, const struct cmd_arg *argv)
 {
     if (aof.fd < 0)
         return;
-    if (dbid != aof.selected_db) {
-        char num[24];
-        int len = snprintf(num, sizeof num, "%d", dbid);
-        struct cmd_arg select[2] = {{"SELECT", 6}, {num, (size_t)len}};
-        propagate_encode(&aof.buf, 2, select);
-        aof.selected_db = dbid;
-    }
-    propagate_encode(&aof.buf, argc, argv);
+    propagate_encode_in_db(&aof.buf, &aof.selected_db, dbid, argc, argv);
 }
 
 /* A failed write: undo a partial one so the file never ends in half a command, remember

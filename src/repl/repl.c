@@ -75,6 +75,9 @@ bool repl_current_is_master(void)
     return srv.current && (srv.current->flags & CLIENT_MASTER);
 }
 
+/* The encoding buffer repl_feed keeps between writes, at most. */
+#define REPL_FEED_BUF_KEEP (64 * 1024)
+
 bool repl_wants_feed(void)
 {
     return !repl_is_replica() && repl.backlog;
@@ -84,17 +87,14 @@ void repl_feed(int dbid, int argc, const struct cmd_arg *argv)
 {
     if (!repl_wants_feed())
         return;
-    struct sbuf out = SBUF_INIT;
-    if (repl.stream_db != dbid) {
-        char num[NUM_LL_STR_MAX];
-        size_t n = num_ll_to_str(num, dbid);
-        struct cmd_arg sel[2] = {{(char *)"SELECT", 6}, {num, n}};
-        propagate_encode(&out, 2, sel);
-        repl.stream_db = dbid;
-    }
-    propagate_encode(&out, argc, argv);
+    /* Kept between calls, so a write costs no allocation; a large value's buffer is let go
+     * rather than held for the life of the server. */
+    static struct sbuf out = SBUF_INIT;
+    out.len = 0;
+    propagate_encode_in_db(&out, &repl.stream_db, dbid, argc, argv);
     repl__stream_append(out.data, out.len);
-    sbuf_free(&out);
+    if (out.cap > REPL_FEED_BUF_KEEP)
+        sbuf_free(&out);
 }
 
 bool repl_check_command_or_reply(struct client *c, const struct cmd *cmd)
