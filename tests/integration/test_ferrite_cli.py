@@ -376,8 +376,10 @@ def test_server_closing_mid_reply():
     assert code == 1 and err == b"Error: Server closed the connection\n"
 
 
-def test_garbage_reply_is_a_protocol_error():
-    out, err, code = canned_both([b"!oops\r\n"], "get", "k")
+@pytest.mark.parametrize("byte", [b"!", b'"', b"\\", b"\n", b"\t", b"\x01", b"\xe9"],
+                         ids=["bang", "quote", "backslash", "newline", "tab", "ctrl", "high"])
+def test_garbage_reply_is_a_protocol_error(byte):
+    out, err, code = canned_both([byte + b"oops\r\n"], "get", "k")
     assert code == 1 and err.startswith(b"Error: Protocol error")
 
 
