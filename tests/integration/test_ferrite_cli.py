@@ -191,6 +191,18 @@ def test_bigkeys_and_memkeys_same_as_redis_cli(port, both):
     assert ours == theirs
 
 
+def test_bigkeys_binary_keys_over_many_scan_batches(port, r):
+    """Keys go back to TYPE and the size commands as bulk strings, NUL bytes and all."""
+    r.set(b"big\x00key", "x" * 1000)
+    r.rpush(b"l\x00", *range(20))
+    r.mset({f"k:{i}": i for i in range(300)})
+    for args in (["--bigkeys"], ["--memkeys"], ["--memkeys-samples", "3"]):
+        theirs = run(REDIS_CLI, port, *args)
+        ours = run(FERRITE_CLI, port, *args)
+        assert ours == theirs, args
+    assert b"'\"big\\x00key\"' has 1000 bytes" in run(FERRITE_CLI, port, "--bigkeys")[0]
+
+
 def test_latency_reports_once_when_not_a_tty(port):
     out, err, code = run(FERRITE_CLI, port, "--latency", "-i", "0.2")
     fields = out.split()
@@ -381,6 +393,15 @@ def test_server_closing_mid_reply():
 def test_garbage_reply_is_a_protocol_error(byte):
     out, err, code = canned_both([byte + b"oops\r\n"], "get", "k")
     assert code == 1 and err.startswith(b"Error: Protocol error")
+
+
+def test_scan_reply_with_a_key_not_a_string():
+    srv = CannedServer([b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n:5\r\n"])
+    try:
+        out, err, code = run(FERRITE_CLI, srv.port, "--scan", timeout=10)
+    finally:
+        srv.close()
+    assert (out, err, code) == (b"", b"Non STRING key in SCAN reply!\n", 1)
 
 
 def test_rdb_with_length_framing(tmp_path):
