@@ -419,6 +419,36 @@ def test_rdb_with_length_framing(tmp_path):
                    b"Transfer finished with success.\n" % (len(payload), str(tmp_path / "x.rdb").encode()))
 
 
+def test_rdb_with_eof_mark(tmp_path):
+    """A diskless transfer: the payload ends with the 40-byte mark, which is cut off."""
+    payload = b"REDIS0010" + bytes(range(256)) * 40
+    mark = b"0123456789abcdefghij0123456789abcdefghij"
+    srv = CannedServer([b"+OK\r\n", b"+OK\r\n", b"\n$EOF:%s\r\n%s%s" % (mark, payload, mark)])
+    try:
+        out, err, code = rdb_download(srv.port, tmp_path / "x.rdb")
+    finally:
+        srv.close()
+    assert code == 0, err
+    assert (tmp_path / "x.rdb").read_bytes() == payload
+    assert err.endswith(b"Transfer finished with success after %d bytes\n" % len(payload))
+
+
+@pytest.mark.parametrize("header", [b"$abc\r\n", b"+FULLRESYNC x 0\r\n", b"$\r\n",
+                                    b"$" + b"9" * 300 + b"\r\n"],
+                         ids=["not-a-number", "not-a-bulk", "empty", "too-long"])
+def test_rdb_with_a_bad_header(tmp_path, header):
+    srv = CannedServer([b"+OK\r\n", b"+OK\r\n", header])
+    try:
+        out, err, code = rdb_download(srv.port, tmp_path / "x.rdb")
+    finally:
+        srv.close()
+    assert code == 1 and not (tmp_path / "x.rdb").exists()
+    if len(header) > 256:  # longer than any header: not read to its end
+        assert err.endswith(b"\nError reading bulk length while SYNCing\n")
+    else:
+        assert err.endswith(b"\nBad bulk length while SYNCing: %s\n" % header.rstrip(b"\n"))
+
+
 # ---- bad input --------------------------------------------------------------
 
 def test_unknown_option():
