@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "../ev/ev.h"
 #include "../util/mem.h"
 #include "cli.h"
 
@@ -24,13 +24,6 @@ static void cli_catch_sigint(void)
 {
     struct sigaction sa = {.sa_handler = cli_on_sigint};
     sigaction(SIGINT, &sa, NULL);
-}
-
-static long long cli_mstime(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 /* Sends a command and returns its reply; a lost connection ends the process. */
@@ -210,12 +203,12 @@ void cli_latency_mode(struct cli *cli)
                                                 : CLI_LATENCY_HISTORY_MS;
     /* Not on a terminal, one report after this long (default 1 s). */
     long long report_ms = cli->cfg.interval_us ? cli->cfg.interval_us / 1000 : 1000;
-    long long min = 0, max = 0, tot = 0, count = 0, history_start = cli_mstime();
+    long long min = 0, max = 0, tot = 0, count = 0, history_start = ev_monotonic_ms();
     for (;;) {
-        long long start = cli_mstime();
+        long long start = ev_monotonic_ms();
         struct cli_reply *reply = cli_must_call(cli, 1, (const char *[]){"PING"});
         cli_reply_free(reply);
-        long long latency = cli_mstime() - start;
+        long long now = ev_monotonic_ms(), latency = now - start;
         count++;
         if (count == 1) {
             min = max = tot = latency;
@@ -230,13 +223,13 @@ void cli_latency_mode(struct cli *cli)
             cli_latency_print(cli, min, max, avg, count);
         } else if (cli->cfg.latency_history) {
             cli_latency_print(cli, min, max, avg, count);
-        } else if (cli_mstime() - history_start > report_ms) {
+        } else if (now - history_start > report_ms) {
             cli_latency_print(cli, min, max, avg, count);
             exit(0);
         }
-        if (cli->cfg.latency_history && cli_mstime() - history_start > history_ms) {
-            printf(" -- %.2f seconds range\n", (double)(cli_mstime() - history_start) / 1000);
-            history_start = cli_mstime();
+        if (cli->cfg.latency_history && now - history_start > history_ms) {
+            printf(" -- %.2f seconds range\n", (double)(now - history_start) / 1000);
+            history_start = now;
             min = max = tot = count = 0;
         }
         usleep(CLI_LATENCY_SAMPLE_MS * 1000);
