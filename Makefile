@@ -65,8 +65,8 @@ $(SERVER): $(BUILD)/obj/$(SERVER_MAIN:.c=.o) $(BUILD)/libferrite.a
 $(BUILD)/libferrite-cli.a: $(CLI_LIB_OBJ)
 	ar rcs $@ $^
 
-# The cli takes from libferrite.a only what it calls (the allocator, sbuf, num, the line
-# splitter of proto/resp).
+# The cli takes from libferrite.a only what it calls (the allocator, sbuf, num, ev's monotonic
+# clock, the line splitter of proto/resp).
 $(CLI): $(BUILD)/obj/$(CLI_MAIN:.c=.o) $(BUILD)/libferrite-cli.a $(BUILD)/libferrite.a
 	$(CC) $(LDFLAGS) $^ -o $@ -ledit $(LDLIBS)
 

@@ -182,6 +182,27 @@ struct cli_reply *cli_conn_call(struct cli_conn *c, int argc, const char *const 
     return cli_conn_read_reply(c, &reply) == 0 ? reply : NULL;
 }
 
+ssize_t cli_conn_read_line(struct cli_conn *c, char *buf, size_t size)
+{
+    struct cli_reader *r = &c->reader;
+    for (;;) {
+        const char *start = r->buf + r->pos;
+        size_t avail = r->len - r->pos;
+        const char *nl = avail ? memchr(start, '\n', avail) : NULL;
+        size_t n = nl ? (size_t)(nl - start) : avail;
+        if (n >= size)
+            return cli_conn_fail(c, CLI_CONN_ERR_PROTOCOL, "Protocol error: too big line");
+        if (nl) {
+            memcpy(buf, start, n);
+            buf[n] = '\0';
+            r->pos += n + 1;
+            return (ssize_t)n;
+        }
+        if (cli_conn_fill(c) < 0)
+            return -1;
+    }
+}
+
 ssize_t cli_conn_read_bytes(struct cli_conn *c, char *buf, size_t n)
 {
     struct cli_reader *r = &c->reader;

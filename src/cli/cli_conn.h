@@ -42,6 +42,10 @@ int cli_conn_flush(struct cli_conn *c);
 int cli_conn_read_reply(struct cli_conn *c, struct cli_reply **out);
 /* Sends one command built from C strings and reads its reply (NULL on error). */
 struct cli_reply *cli_conn_call(struct cli_conn *c, int argc, const char *const *argv);
+/* Reads one line that is not RESP (the header after SYNC) into buf, without its '\n' and
+ * NUL-terminated; bytes after it stay buffered for cli_conn_read_bytes. Its length, or -1
+ * with the error set (also when the line does not fit in size bytes). */
+ssize_t cli_conn_read_line(struct cli_conn *c, char *buf, size_t size);
 /* Reads up to n bytes past the RESP stream (what the reader already holds first): for
  * payloads that are not replies, such as the RDB after SYNC. Like read(2). */
 ssize_t cli_conn_read_bytes(struct cli_conn *c, char *buf, size_t n);

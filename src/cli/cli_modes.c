@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "../ev/ev.h"
 #include "../util/mem.h"
 #include "cli.h"
 
@@ -24,13 +24,6 @@ static void cli_catch_sigint(void)
 {
     struct sigaction sa = {.sa_handler = cli_on_sigint};
     sigaction(SIGINT, &sa, NULL);
-}
-
-static long long cli_mstime(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 /* Sends a command and returns its reply; a lost connection ends the process. */
@@ -71,6 +64,14 @@ static struct cli_reply *cli_scan_step(struct cli *cli, unsigned long long *curs
         fprintf(stderr, "Non ARRAY response from SCAN!\n");
         exit(1);
     }
+    /* Keys are used as bulk strings from here on (printed, sent back to TYPE). */
+    const struct cli_reply *keys = reply->elements[1];
+    for (size_t i = 0; i < keys->count; i++) {
+        if (keys->elements[i]->type != CLI_REPLY_STRING) {
+            fprintf(stderr, "Non STRING key in SCAN reply!\n");
+            exit(1);
+        }
+    }
     *cursor = strtoull(reply->elements[0]->str, NULL, 10);
     return reply;
 }
@@ -86,11 +87,11 @@ void cli_scan_mode(struct cli *cli)
             const struct cli_reply *k = keys->elements[i];
             if (cli->cfg.output == CLI_OUTPUT_STANDARD) {
                 struct sbuf repr = SBUF_INIT;
-                sbuf_catrepr(&repr, k->str ? k->str : "", k->len);
+                sbuf_catrepr(&repr, k->str, k->len);
                 printf("%s\n", repr.data);
                 sbuf_free(&repr);
             } else {
-                printf("%s\n", k->str ? k->str : "");
+                printf("%s\n", k->str);
             }
         }
         cli_reply_free(reply);
@@ -202,12 +203,12 @@ void cli_latency_mode(struct cli *cli)
                                                 : CLI_LATENCY_HISTORY_MS;
     /* Not on a terminal, one report after this long (default 1 s). */
     long long report_ms = cli->cfg.interval_us ? cli->cfg.interval_us / 1000 : 1000;
-    long long min = 0, max = 0, tot = 0, count = 0, history_start = cli_mstime();
+    long long min = 0, max = 0, tot = 0, count = 0, history_start = ev_monotonic_ms();
     for (;;) {
-        long long start = cli_mstime();
+        long long start = ev_monotonic_ms();
         struct cli_reply *reply = cli_must_call(cli, 1, (const char *[]){"PING"});
         cli_reply_free(reply);
-        long long latency = cli_mstime() - start;
+        long long now = ev_monotonic_ms(), latency = now - start;
         count++;
         if (count == 1) {
             min = max = tot = latency;
@@ -222,13 +223,13 @@ void cli_latency_mode(struct cli *cli)
             cli_latency_print(cli, min, max, avg, count);
         } else if (cli->cfg.latency_history) {
             cli_latency_print(cli, min, max, avg, count);
-        } else if (cli_mstime() - history_start > report_ms) {
+        } else if (now - history_start > report_ms) {
             cli_latency_print(cli, min, max, avg, count);
             exit(0);
         }
-        if (cli->cfg.latency_history && cli_mstime() - history_start > history_ms) {
-            printf(" -- %.2f seconds range\n", (double)(cli_mstime() - history_start) / 1000);
-            history_start = cli_mstime();
+        if (cli->cfg.latency_history && now - history_start > history_ms) {
+            printf(" -- %.2f seconds range\n", (double)(now - history_start) / 1000);
+            history_start = now;
             min = max = tot = count = 0;
         }
         usleep(CLI_LATENCY_SAMPLE_MS * 1000);
@@ -245,6 +246,70 @@ struct cli_keytype {
     unsigned long long biggest;
     char *biggest_key;     /* owned; quoted as redis-cli prints it, NULL until one is seen */
 };
+
+/* Reads the next reply of a pipelined batch; a lost connection ends the process. */
+static struct cli_reply *cli_must_read(struct cli *cli)
+{
+    struct cli_reply *reply = NULL;
+    if (cli_conn_read_reply(&cli->conn, &reply) < 0) {
+        fprintf(stderr, "\nI/O error\n");
+        exit(1);
+    }
+    return reply;
+}
+
+/* The type of every key of one SCAN batch, in one round trip: types[i] is NULL for a key
+ * gone since the SCAN, or of a type not sized. */
+static void cli_bigkeys_types(struct cli *cli, const struct cli_reply *keys,
+                              struct cli_keytype *table, size_t ntable,
+                              struct cli_keytype **types)
+{
+    for (size_t i = 0; i < keys->count; i++)
+        cli_conn_append(&cli->conn, 2, (char *[]){"TYPE", keys->elements[i]->str},
+                        (size_t[]){4, keys->elements[i]->len});
+    for (size_t i = 0; i < keys->count; i++) {
+        struct cli_reply *t = cli_must_read(cli);
+        types[i] = NULL;
+        for (size_t j = 0; j < ntable && t->type == CLI_REPLY_STATUS; j++)
+            if (!strcmp(t->str, table[j].name))
+                types[i] = &table[j];
+        cli_reply_free(t);
+    }
+}
+
+/* The size of every typed key of one SCAN batch, in one round trip (0 when the size
+ * command failed, as for a key whose type changed in between). */
+static void cli_bigkeys_sizes(struct cli *cli, const struct cli_reply *keys,
+                              struct cli_keytype *const *types, bool memory,
+                              unsigned long long *sizes)
+{
+    char samples[24];
+    snprintf(samples, sizeof samples, "%ld", cli->cfg.memkeys_samples);
+    for (size_t i = 0; i < keys->count; i++) {
+        if (!types[i])
+            continue;
+        char *key = keys->elements[i]->str;
+        size_t klen = keys->elements[i]->len;
+        if (!memory)
+            cli_conn_append(&cli->conn, 2, (char *[]){(char *)types[i]->size_cmd, key},
+                            (size_t[]){strlen(types[i]->size_cmd), klen});
+        else if (cli->cfg.memkeys_samples)
+            cli_conn_append(&cli->conn, 5, (char *[]){"MEMORY", "USAGE", key, "SAMPLES", samples},
+                            (size_t[]){6, 5, klen, 7, strlen(samples)});
+        else
+            cli_conn_append(&cli->conn, 3, (char *[]){"MEMORY", "USAGE", key},
+                            (size_t[]){6, 5, klen});
+    }
+    for (size_t i = 0; i < keys->count; i++) {
+        sizes[i] = 0;
+        if (!types[i])
+            continue;
+        struct cli_reply *sz = cli_must_read(cli);
+        if (sz->type == CLI_REPLY_INTEGER)
+            sizes[i] = (unsigned long long)sz->integer;
+        cli_reply_free(sz);
+    }
+}
 
 void cli_bigkeys_mode(struct cli *cli, bool memory)
 {
@@ -267,35 +332,23 @@ void cli_bigkeys_mode(struct cli *cli, bool memory)
            "# per 100 SCAN commands (not usually needed).\n\n");
     unsigned long long cursor = 0, sampled = 0, totlen = 0, loops = 0;
     double pct = 0;
-    char samples[24];
-    snprintf(samples, sizeof samples, "%ld", cli->cfg.memkeys_samples);
     do {
         pct = total_keys ? 100 * (double)sampled / (double)total_keys : 0;
         struct cli_reply *reply = cli_scan_step(cli, &cursor);
         const struct cli_reply *keys = reply->elements[1];
         loops++;
+        /* Each batch is two round trips, TYPE for all keys then sizes for all, as in
+         * redis-cli: one per key would make a large keyspace take minutes. */
+        struct cli_keytype **key_types = mem_alloc(sizeof *key_types * (keys->count + 1));
+        unsigned long long *sizes = mem_alloc(sizeof *sizes * (keys->count + 1));
+        cli_bigkeys_types(cli, keys, types, ntypes, key_types);
+        cli_bigkeys_sizes(cli, keys, key_types, memory, sizes);
         for (size_t i = 0; i < keys->count; i++) {
             const struct cli_reply *k = keys->elements[i];
-            struct cli_reply *t = cli_conn_call(&cli->conn, 2, (const char *[]){"TYPE", k->str});
-            if (!t) {
-                fprintf(stderr, "\nI/O error\n");
-                exit(1);
-            }
-            struct cli_keytype *type = NULL;
-            for (size_t j = 0; j < ntypes && t->str; j++)
-                if (!strcmp(t->str, types[j].name))
-                    type = &types[j];
-            cli_reply_free(t);
+            struct cli_keytype *type = key_types[i];
             if (!type) /* gone between SCAN and TYPE, or a type we do not size */
                 continue;
-            struct cli_reply *sz =
-                memory ? (cli->cfg.memkeys_samples
-                              ? cli_must_call(cli, 5, (const char *[]){"MEMORY", "USAGE", k->str,
-                                                                        "SAMPLES", samples})
-                              : cli_must_call(cli, 3, (const char *[]){"MEMORY", "USAGE", k->str}))
-                       : cli_must_call(cli, 2, (const char *[]){type->size_cmd, k->str});
-            unsigned long long size = sz->type == CLI_REPLY_INTEGER ? (unsigned long long)sz->integer : 0;
-            cli_reply_free(sz);
+            unsigned long long size = sizes[i];
             type->total += size;
             type->count++;
             totlen += k->len;
@@ -312,6 +365,8 @@ void cli_bigkeys_mode(struct cli *cli, bool memory)
             if (sampled % 1000000 == 0)
                 printf("[%05.2f%%] Sampled %llu keys so far\n", pct, sampled);
         }
+        mem_free(key_types);
+        mem_free(sizes);
         cli_reply_free(reply);
         if (cli->cfg.interval_us && loops % 100 == 0)
             usleep((useconds_t)cli->cfg.interval_us);

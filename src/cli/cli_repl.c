@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
 
+#include "../ev/ev.h"
 #include "../proto/resp.h"
 #include "../util/mem.h"
 #include "cli.h"
@@ -31,13 +31,6 @@ static char *cli_repl_histfile(void)
     struct sbuf path = SBUF_INIT;
     sbuf_catfmt(&path, "%s/%s", home, CLI_HISTFILE_DEFAULT);
     return path.data;
-}
-
-static long long cli_repl_mstime(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 /* One line of input (without its line end) that the caller frees, or NULL at the end. */
@@ -98,9 +91,9 @@ static void cli_repl_run(struct cli *cli, int argc, char **argv, size_t *lens)
         fputs("\x1b[H\x1b[2J", stdout);
         fflush(stdout);
     } else {
-        long long start = cli_repl_mstime();
+        long long start = ev_monotonic_ms();
         cli_issue(cli, argc, argv, lens, repeat);
-        long long elapsed = cli_repl_mstime() - start;
+        long long elapsed = ev_monotonic_ms() - start;
         if (elapsed >= 500 && cli->cfg.output == CLI_OUTPUT_STANDARD)
             printf("(%.2fs)\n", (double)elapsed / 1000);
     }

@@ -6,6 +6,7 @@
 
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/sbuf.h"
 
 void cli_reply_free(struct cli_reply *r)
 {
@@ -161,13 +162,14 @@ static enum cli_reader_status cli_reader_element(struct cli_reader *r, struct cl
         break;
     }
     default: {
-        unsigned char c = (unsigned char)start[0];
-        char msg[64];
-        if (c >= 0x20 && c < 0x7f)
-            snprintf(msg, sizeof msg, "Protocol error, got \"%c\" as reply type byte", c);
-        else
-            snprintf(msg, sizeof msg, "Protocol error, got \"\\x%02x\" as reply type byte", c);
-        return cli_reader_fail(r, msg);
+        /* hiredis quotes the byte as Redis quotes strings: "\"", "\\n", "\x01". */
+        struct sbuf msg = SBUF_INIT;
+        sbuf_cat(&msg, "Protocol error, got ");
+        sbuf_catrepr(&msg, start, 1);
+        sbuf_cat(&msg, " as reply type byte");
+        cli_reader_fail(r, msg.data);
+        sbuf_free(&msg);
+        return CLI_READER_ERROR;
     }
     }
     r->pos += header;

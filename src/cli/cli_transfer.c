@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/num.h"
 #include "cli.h"
 
 #define CLI_PIPE_MARKER_LEN 20
@@ -151,38 +152,42 @@ static void cli_rdb_replconf(struct cli *cli, const char *what, const char *valu
 }
 
 /* Sends SYNC and reads the payload header: "$<len>" (returns len) or "$EOF:<mark>" for a
- * diskless transfer (returns 0 and fills eof_mark). */
-static unsigned long long cli_rdb_sync(struct cli *cli, char *eof_mark)
+ * diskless transfer (sets *use_mark and fills eof_mark). */
+static unsigned long long cli_rdb_sync(struct cli *cli, char *eof_mark, bool *use_mark)
 {
     cli_conn_append(&cli->conn, 1, (char *[]){"SYNC"}, (size_t[]){4});
     if (cli_conn_flush(&cli->conn) < 0) {
         fprintf(stderr, "Error writing to master\n");
         exit(1);
     }
-    /* The server may send bare newlines to keep the link alive while it prepares. */
+    /* The server may send bare newlines to keep the link alive while it prepares. The line
+     * keeps its '\r', as in redis-cli (it shows in the error below). */
     char line[256];
-    size_t len = 0;
-    for (;;) {
-        char ch;
-        if (cli_conn_read_bytes(&cli->conn, &ch, 1) != 1) {
-            fprintf(stderr, "Error reading bulk length while SYNCing\n");
-            exit(1);
-        }
-        if (ch == '\n' && len > 0)
-            break;
-        if (ch != '\n' && len < sizeof line - 1)
-            line[len++] = ch;
+    ssize_t len;
+    do
+        len = cli_conn_read_line(&cli->conn, line, sizeof line);
+    while (len == 0);
+    if (len < 0) {
+        fprintf(stderr, "Error reading bulk length while SYNCing\n");
+        exit(1);
     }
-    line[len] = '\0';
     if (line[0] == '-') {
         fprintf(stderr, "SYNC with master failed: %s\n", line);
         exit(1);
     }
+    *use_mark = false;
     if (!strncmp(line + 1, "EOF:", 4) && strlen(line + 5) >= CLI_RDB_EOF_MARK_LEN) {
         memcpy(eof_mark, line + 5, CLI_RDB_EOF_MARK_LEN);
+        *use_mark = true;
         return 0;
     }
-    return strtoull(line + 1, NULL, 10);
+    size_t digits = (size_t)len - 1 - (line[len - 1] == '\r');
+    unsigned long long payload;
+    if (line[0] != '$' || len < 2 || num_parse_ull(line + 1, digits, &payload) < 0) {
+        fprintf(stderr, "Bad bulk length while SYNCing: %s\n", line);
+        exit(1);
+    }
+    return payload;
 }
 
 void cli_rdb_mode(struct cli *cli)
@@ -191,8 +196,8 @@ void cli_rdb_mode(struct cli *cli)
     cli_rdb_replconf(cli, "capa", "eof");
     cli_rdb_replconf(cli, "rdb-only", "1");
     char eof_mark[CLI_RDB_EOF_MARK_LEN], last[CLI_RDB_EOF_MARK_LEN] = {0};
-    unsigned long long payload = cli_rdb_sync(cli, eof_mark);
-    bool use_mark = payload == 0;
+    bool use_mark;
+    unsigned long long payload = cli_rdb_sync(cli, eof_mark, &use_mark);
     if (use_mark) {
         payload = ~0ULL;
         fprintf(stderr, "SYNC sent to master, writing bytes of bulk transfer until EOF "

@@ -191,6 +191,18 @@ def test_bigkeys_and_memkeys_same_as_redis_cli(port, both):
     assert ours == theirs
 
 
+def test_bigkeys_binary_keys_over_many_scan_batches(port, r):
+    """Keys go back to TYPE and the size commands as bulk strings, NUL bytes and all."""
+    r.set(b"big\x00key", "x" * 1000)
+    r.rpush(b"l\x00", *range(20))
+    r.mset({f"k:{i}": i for i in range(300)})
+    for args in (["--bigkeys"], ["--memkeys"], ["--memkeys-samples", "3"]):
+        theirs = run(REDIS_CLI, port, *args)
+        ours = run(FERRITE_CLI, port, *args)
+        assert ours == theirs, args
+    assert b"'\"big\\x00key\"' has 1000 bytes" in run(FERRITE_CLI, port, "--bigkeys")[0]
+
+
 def test_latency_reports_once_when_not_a_tty(port):
     out, err, code = run(FERRITE_CLI, port, "--latency", "-i", "0.2")
     fields = out.split()
@@ -376,9 +388,20 @@ def test_server_closing_mid_reply():
     assert code == 1 and err == b"Error: Server closed the connection\n"
 
 
-def test_garbage_reply_is_a_protocol_error():
-    out, err, code = canned_both([b"!oops\r\n"], "get", "k")
+@pytest.mark.parametrize("byte", [b"!", b'"', b"\\", b"\n", b"\t", b"\x01", b"\xe9"],
+                         ids=["bang", "quote", "backslash", "newline", "tab", "ctrl", "high"])
+def test_garbage_reply_is_a_protocol_error(byte):
+    out, err, code = canned_both([byte + b"oops\r\n"], "get", "k")
     assert code == 1 and err.startswith(b"Error: Protocol error")
+
+
+def test_scan_reply_with_a_key_not_a_string():
+    srv = CannedServer([b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n:5\r\n"])
+    try:
+        out, err, code = run(FERRITE_CLI, srv.port, "--scan", timeout=10)
+    finally:
+        srv.close()
+    assert (out, err, code) == (b"", b"Non STRING key in SCAN reply!\n", 1)
 
 
 def test_rdb_with_length_framing(tmp_path):
@@ -394,6 +417,36 @@ def test_rdb_with_length_framing(tmp_path):
     assert err == (b"sending REPLCONF capa eof\nsending REPLCONF rdb-only 1\n"
                    b"SYNC sent to master, writing %d bytes to '%s'\n"
                    b"Transfer finished with success.\n" % (len(payload), str(tmp_path / "x.rdb").encode()))
+
+
+def test_rdb_with_eof_mark(tmp_path):
+    """A diskless transfer: the payload ends with the 40-byte mark, which is cut off."""
+    payload = b"REDIS0010" + bytes(range(256)) * 40
+    mark = b"0123456789abcdefghij0123456789abcdefghij"
+    srv = CannedServer([b"+OK\r\n", b"+OK\r\n", b"\n$EOF:%s\r\n%s%s" % (mark, payload, mark)])
+    try:
+        out, err, code = rdb_download(srv.port, tmp_path / "x.rdb")
+    finally:
+        srv.close()
+    assert code == 0, err
+    assert (tmp_path / "x.rdb").read_bytes() == payload
+    assert err.endswith(b"Transfer finished with success after %d bytes\n" % len(payload))
+
+
+@pytest.mark.parametrize("header", [b"$abc\r\n", b"+FULLRESYNC x 0\r\n", b"$\r\n",
+                                    b"$" + b"9" * 300 + b"\r\n"],
+                         ids=["not-a-number", "not-a-bulk", "empty", "too-long"])
+def test_rdb_with_a_bad_header(tmp_path, header):
+    srv = CannedServer([b"+OK\r\n", b"+OK\r\n", header])
+    try:
+        out, err, code = rdb_download(srv.port, tmp_path / "x.rdb")
+    finally:
+        srv.close()
+    assert code == 1 and not (tmp_path / "x.rdb").exists()
+    if len(header) > 256:  # longer than any header: not read to its end
+        assert err.endswith(b"\nError reading bulk length while SYNCing\n")
+    else:
+        assert err.endswith(b"\nBad bulk length while SYNCing: %s\n" % header.rstrip(b"\n"))
 
 
 # ---- bad input --------------------------------------------------------------

@@ -120,6 +120,12 @@ static void test_reader_errors_and_pipelining(void **state)
     assert_int_equal(cli_reader_next(&r, &reply), CLI_READER_ERROR);
     assert_string_equal(r.error, "Protocol error, got \"|\" as reply type byte");
     cli_reader_free(&r);
+    /* The byte is quoted as hiredis quotes it: escapes, not a bare quote or newline. */
+    cli_reader_init(&r);
+    cli_reader_feed(&r, "\"1\r\n", 4);
+    assert_int_equal(cli_reader_next(&r, &reply), CLI_READER_ERROR);
+    assert_string_equal(r.error, "Protocol error, got \"\\\"\" as reply type byte");
+    cli_reader_free(&r);
     /* A huge declared count reserves nothing up front. */
     cli_reader_init(&r);
     cli_reader_feed(&r, "*2000000000\r\n:1\r\n", 17);
