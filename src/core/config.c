@@ -1018,27 +1018,6 @@ void cmd_config_resetstat(struct client *c)
     reply_ok(c);
 }
 
-/* Writes the rewritten file to a temporary name then renames it over the original, so a
- * crash mid-way leaves the old file intact. */
-static int config_write_atomic(const char *path, const struct sbuf *content)
-{
-    struct sbuf tmp = SBUF_INIT;
-    sbuf_catfmt(&tmp, "%s.tmp-%d", path, (int)getpid());
-    FILE *f = fopen(tmp.data, "w");
-    int rc = -1;
-    if (f) {
-        size_t n = content->len ? fwrite(content->data, 1, content->len, f) : 0;
-        bool ok = n == content->len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-        ok = fclose(f) == 0 && ok;
-        if (ok && rename(tmp.data, path) == 0)
-            rc = 0;
-        else
-            unlink(tmp.data);
-    }
-    sbuf_free(&tmp);
-    return rc;
-}
-
 /* Formats "name value" for a directive as a config line, quoting values with blanks. */
 static void config_rewrite_line(const struct cfg_directive *d, struct sbuf *out)
 {
@@ -1108,7 +1087,7 @@ void cmd_config_rewrite(struct client *c)
         }
         config_rewrite_line(d, &out);
     }
-    if (config_write_atomic(srv.config_file, &out) < 0) {
+    if (fileio_write_atomic(srv.config_file, out.data ? out.data : "", out.len) < 0) {
         log_msg(LOG_WARNING, "CONFIG REWRITE failed: %s", strerror(errno));
         reply_errorf(c, "ERR Rewriting config file: %s", strerror(errno));
     } else {
