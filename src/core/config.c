@@ -27,6 +27,10 @@ enum cfg_kind { CFG_BOOL, CFG_INT, CFG_LL, CFG_MEM, CFG_ENUM, CFG_STR, CFG_CUSTO
 enum cfg_flags {
     CFG_IMMUTABLE = 1 << 0, /* only from the file or command line */
     CFG_MULTI_ARG = 1 << 1, /* takes several arguments (CONFIG SET splits its value) */
+    CFG_PROTECTED = 1 << 2, /* CONFIG SET only as enable-protected-configs allows */
+    CFG_FILENAME = 1 << 3,  /* a file name in `dir`, not a path; "" stays "", not NULL */
+    CFG_DIRNAME = 1 << 4,   /* a directory name in `dir`, not a path */
+    CFG_NONEMPTY = 1 << 5,  /* "" is refused */
 };
 
 struct cfg_enum {
@@ -167,9 +171,17 @@ static int cfg_parse_value(const struct cfg_directive *d, int argc, char **argv,
         }
         return -1;
     case CFG_STR: {
+        /* Names of files inside `dir` must stay there: "../x" or "/etc/x" would let a
+         * config change write anywhere the server may. */
+        if ((d->flags & CFG_NONEMPTY) && !v[0])
+            return cfg_set_err(err, "%s can't be empty", d->name);
+        if ((d->flags & CFG_FILENAME) && strchr(v, '/'))
+            return cfg_set_err(err, "%s can't be a path, just a filename", d->name);
+        if ((d->flags & CFG_DIRNAME) && strchr(v, '/'))
+            return cfg_set_err(err, "%s can't be a path, just a dirname", d->name);
         char **field = d->field;
         mem_free(*field);
-        *field = v[0] ? mem_strdup(v) : NULL;
+        *field = v[0] || (d->flags & (CFG_FILENAME | CFG_DIRNAME)) ? mem_strdup(v) : NULL;
         return 0;
     }
     case CFG_CUSTOM:
@@ -478,13 +490,13 @@ static const struct cfg_directive cfg_table[] = {
     {"pidfile", NULL, CFG_STR, CFG_IMMUTABLE, F(pidfile), "", 0, 0, NULL, NULL, NULL, NULL},
     {"logfile", NULL, CFG_STR, CFG_IMMUTABLE, F(logfile), "", 0, 0, NULL, NULL, NULL, NULL},
     {"loglevel", NULL, CFG_ENUM, 0, F(loglevel), "notice", 0, 0, cfg_loglevels, NULL, NULL, NULL},
-    {"dir", NULL, CFG_CUSTOM, 0, NULL, "", 0, 0, NULL, cfg_parse_dir, cfg_format_dir, NULL},
-    {"dbfilename", NULL, CFG_STR, 0, F(dbfilename), "dump.rdb", 0, 0, NULL, NULL, NULL, NULL},
+    {"dir", NULL, CFG_CUSTOM, CFG_PROTECTED, NULL, "", 0, 0, NULL, cfg_parse_dir, cfg_format_dir, NULL},
+    {"dbfilename", NULL, CFG_STR, CFG_PROTECTED | CFG_FILENAME, F(dbfilename), "dump.rdb", 0, 0, NULL, NULL, NULL, NULL},
     {"save", NULL, CFG_CUSTOM, CFG_MULTI_ARG, NULL, "3600 1 300 100 60 10000", 0, 0, NULL, cfg_parse_save, cfg_format_save, NULL},
     {"stop-writes-on-bgsave-error", NULL, CFG_BOOL, 0, F(stop_writes_on_bgsave_error), "yes", 0, 0, NULL, NULL, NULL, NULL},
     {"appendonly", NULL, CFG_BOOL, 0, F(appendonly), "no", 0, 0, NULL, NULL, NULL, cfg_apply_appendonly},
-    {"appendfilename", NULL, CFG_STR, CFG_IMMUTABLE, F(appendfilename), "appendonly.aof", 0, 0, NULL, NULL, NULL, NULL},
-    {"appenddirname", NULL, CFG_STR, CFG_IMMUTABLE, F(appenddirname), "appendonlydir", 0, 0, NULL, NULL, NULL, NULL},
+    {"appendfilename", NULL, CFG_STR, CFG_IMMUTABLE | CFG_FILENAME | CFG_NONEMPTY, F(appendfilename), "appendonly.aof", 0, 0, NULL, NULL, NULL, NULL},
+    {"appenddirname", NULL, CFG_STR, CFG_IMMUTABLE | CFG_DIRNAME | CFG_NONEMPTY, F(appenddirname), "appendonlydir", 0, 0, NULL, NULL, NULL, NULL},
     {"appendfsync", NULL, CFG_ENUM, 0, F(appendfsync), "everysec", 0, 0, cfg_fsync, NULL, NULL, NULL},
     {"aof-load-truncated", NULL, CFG_BOOL, 0, F(aof_load_truncated), "yes", 0, 0, NULL, NULL, NULL, NULL},
     {"no-appendfsync-on-rewrite", NULL, CFG_BOOL, 0, F(no_appendfsync_on_rewrite), "no", 0, 0, NULL, NULL, NULL, NULL},
@@ -508,6 +520,7 @@ static const struct cfg_directive cfg_table[] = {
     {"slowlog-max-len", NULL, CFG_LL, 0, F(slowlog_max_len), "128", 0, LLMAX, NULL, NULL, NULL, NULL},
     {"notify-keyspace-events", NULL, CFG_CUSTOM, 0, NULL, "", 0, 0, NULL, cfg_parse_notify, cfg_format_notify, NULL},
     {"enable-debug-command", NULL, CFG_ENUM, CFG_IMMUTABLE, F(enable_debug_command), "no", 0, 0, cfg_debug_modes, NULL, NULL, NULL},
+    {"enable-protected-configs", NULL, CFG_ENUM, CFG_IMMUTABLE, F(enable_protected_configs), "no", 0, 0, cfg_debug_modes, NULL, NULL, NULL},
     {"lazyfree-lazy-user-del", NULL, CFG_BOOL, 0, F(lazyfree_lazy_user_del), "no", 0, 0, NULL, NULL, NULL, NULL},
     {"hash-max-listpack-entries", "hash-max-ziplist-entries", CFG_LL, 0, F(hash_max_listpack_entries), "128", 0, LLMAX, NULL, NULL, NULL, NULL},
     {"hash-max-listpack-value", "hash-max-ziplist-value", CFG_LL, 0, F(hash_max_listpack_value), "64", 0, LLMAX, NULL, NULL, NULL, NULL},
@@ -590,7 +603,6 @@ static const struct {
     {"disable-thp", "yes"},
     {"dynamic-hz", "yes"},
     {"enable-module-command", "no"},
-    {"enable-protected-configs", "no"},
     {"hll-sparse-max-bytes", "3000"},
     {"ignore-warnings", ""},
     {"include", NULL},
@@ -985,7 +997,11 @@ void cmd_config_set(struct client *c)
     for (int i = 0; i < npairs; i++) {
         cfg_format_value(dirs[i], &old[i]);
         struct cmd_arg *val = &c->argv[3 + 2 * i];
-        if (config_set_one(dirs[i], val->ptr, val->len, err) < 0 ||
+        bool refused = (dirs[i]->flags & CFG_PROTECTED) &&
+                       !server_protected_action_allowed(srv.cfg.enable_protected_configs, c);
+        if (refused)
+            cfg_set_err(err, "can't set protected config", "");
+        if (refused || config_set_one(dirs[i], val->ptr, val->len, err) < 0 ||
             (dirs[i]->apply && dirs[i]->apply(err) < 0)) {
             bad = c->argv[2 + 2 * i].ptr;
             done = i + 1;

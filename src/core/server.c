@@ -416,6 +416,12 @@ static const char *server_disk_error(void)
     return err ? err : snapshot_write_error();
 }
 
+bool server_protected_action_allowed(int mode, const struct client *c)
+{
+    return mode == 1 || (mode == 2 && ((c->flags & CLIENT_UNIX_SOCKET) ||
+                                       (c->fd >= 0 && sock_peer_is_local(c->fd))));
+}
+
 /* Checks the parsed command and returns it, or replies with the reason and returns NULL.
  * Rejections count against the command for INFO commandstats. */
 static struct cmd *server_check_command(struct client *c)
@@ -452,9 +458,7 @@ static struct cmd *server_check_command(struct client *c)
         return NULL;
     }
     if ((cmd->flags & CMD_PROTECTED) &&
-        (srv.cfg.enable_debug_command == 0 ||
-         (srv.cfg.enable_debug_command == 2 && !(c->flags & CLIENT_UNIX_SOCKET) &&
-          (c->fd < 0 || !sock_peer_is_local(c->fd))))) {
+        !server_protected_action_allowed(srv.cfg.enable_debug_command, c)) {
         cmd->rejected_calls++;
         reply_errorf(c, "ERR %s command not allowed. If the enable-debug-command option is set "
                      "to \"local\", you can run it from a local connection, otherwise you need "

@@ -115,6 +115,7 @@ struct server_config {
     long long slowlog_max_len;
     int notify_keyspace_events;
     int enable_debug_command; /* 0 no, 1 yes, 2 local */
+    int enable_protected_configs; /* the same three values */
     bool lazyfree_lazy_user_del;
     /* Thresholds past which small collections convert to their full structure. */
     long long hash_max_listpack_entries;
@@ -247,6 +248,9 @@ int server_prepare_shutdown(unsigned flags);
 /* Executes the client's parsed command (c->argv): lookup, arity, auth, MULTI queuing,
  * then server_call. */
 void server_execute(struct client *c);
+/* Whether c may do what a "no|yes|local" directive (enable-debug-command,
+ * enable-protected-configs) guards: local means over a unix socket or from loopback. */
+bool server_protected_action_allowed(int mode, const struct client *c);
 /* Executes a command from a trusted source (the AOF being loaded, the master link): no
  * authentication, memory or permission checks, MULTI queuing as usual. -1 when the
  * command does not exist or has the wrong arity (nothing runs). */

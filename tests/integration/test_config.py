@@ -214,3 +214,46 @@ def test_signal_shuts_down_cleanly(make_server, sig):
         assert c.is_closed(timeout=5.0)
     assert srv.wait_exit(timeout=5.0) == 0
     assert not pid_alive(srv.pid)
+
+
+# -- protected configs and file names ------------------------------------------------------
+
+def test_dir_and_dbfilename_are_protected_by_default(make_server):
+    s = make_server()
+    with s.raw() as r:
+        for name, value in (("dir", "/tmp"), ("dbfilename", "x.rdb")):
+            assert r.call("CONFIG", "SET", name, value) == (
+                f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
+                "can't set protected config").encode()
+        assert r.call("CONFIG", "GET", "dbfilename") == [b"dbfilename", b"dump.rdb"]
+
+
+def test_protected_configs_allowed_locally(make_server):
+    s = make_server("--enable-protected-configs", "local")
+    with s.raw() as r:
+        assert r.call("CONFIG", "SET", "dbfilename", "x.rdb") == b"OK"
+        assert r.call("CONFIG", "SET", "dbfilename", "../x.rdb") == (
+            b"ERR CONFIG SET failed (possibly related to argument 'dbfilename') - "
+            b"dbfilename can't be a path, just a filename")
+        assert r.call("CONFIG", "GET", "dbfilename") == [b"dbfilename", b"x.rdb"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dbfilename", "a/b"], "dbfilename can't be a path, just a filename"),
+    (["--appendfilename", "a/b"], "appendfilename can't be a path, just a filename"),
+    (["--appendfilename", ""], "appendfilename can't be empty"),
+    (["--appenddirname", "x/y"], "appenddirname can't be a path, just a dirname"),
+    (["--appenddirname", ""], "appenddirname can't be empty"),
+])
+def test_file_names_that_are_paths_are_refused(tmp_path, args, message):
+    proc = subprocess.run([SERVER_BIN, "--port", str(free_port()), "--save", "", *args],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=10)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+
+
+def test_empty_dbfilename_starts_without_loading(make_server):
+    s = make_server("--dbfilename", "")
+    with s.raw() as r:
+        assert r.call("CONFIG", "GET", "dbfilename") == [b"dbfilename", b""]
+        assert r.call("PING") == b"PONG"
