@@ -32,7 +32,9 @@ enum cmd_flag {
     /* A key count at argv[1] or argv[2] followed by that many keys (Redis "movablekeys"). */
     CMD_NUMKEYS_AT_1 = 1 << 19,
     CMD_NUMKEYS_AT_2 = 1 << 20,
-    CMD_NO_ASYNC_LOADING = 1 << 21, /* Redis refuses it while loading a replica's RDB async */
+    /* Redis refuses it while a replica loads its RDB asynchronously. ferrite always loads
+     * synchronously, so only COMMAND INFO reads it. */
+    CMD_NO_ASYNC_LOADING = 1 << 21,
 };
 
 /* argv index of the key count of a CMD_NUMKEYS_* command, or 0. */
