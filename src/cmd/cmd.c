@@ -10,6 +10,7 @@
 #include "../util/mem.h"
 #include "../util/num.h"
 #include "cmd_docs.h"
+#include "cmd_info.h"
 
 static struct cmd cmd_table[] = {
 /* Parameters are abbreviated so that they do not collide with the field designators. */
@@ -82,6 +83,7 @@ void cmd_table_init(void)
         }
     }
     cmd__docs_init();
+    cmd__info_init();
 }
 
 struct cmd *cmd_lookup(const char *name, size_t len)
@@ -119,140 +121,13 @@ void cmd_foreach(cmd_visit_fn *fn, void *arg)
 
 /* ---- COMMAND ---- */
 
-static const struct {
-    unsigned flag;
-    const char *name;
-} cmd_flag_names[] = {
-    {CMD_WRITE, "write"},       {CMD_READONLY, "readonly"},     {CMD_DENYOOM, "denyoom"},
-    {CMD_ADMIN, "admin"},       {CMD_PUBSUB, "pubsub"},         {CMD_NOSCRIPT, "noscript"},
-    {CMD_BLOCKING, "blocking"}, {CMD_LOADING, "loading"},       {CMD_STALE, "stale"},
-    {CMD_SKIP_MONITOR, "skip_monitor"}, {CMD_SKIP_SLOWLOG, "skip_slowlog"},
-    {CMD_FAST, "fast"},         {CMD_NO_AUTH, "no_auth"},       {CMD_MAY_REPLICATE, "may_replicate"},
-    {CMD_NO_MULTI, "no_multi"}, {CMD_ALLOW_BUSY, "allow_busy"},
-};
-
-static void cmd_reply_flags(struct client *c, const struct cmd *cmd)
-{
-    const size_t nflags = sizeof cmd_flag_names / sizeof cmd_flag_names[0];
-    bool movable = CMD_NUMKEYS_INDEX(cmd) != 0;
-    long long n = movable;
-    for (size_t i = 0; i < nflags; i++)
-        if (cmd->flags & cmd_flag_names[i].flag)
-            n++;
-    reply_set(c, n);
-    for (size_t i = 0; i < nflags; i++)
-        if (cmd->flags & cmd_flag_names[i].flag)
-            reply_status(c, cmd_flag_names[i].name);
-    if (movable)
-        reply_status(c, "movablekeys");
-}
-
-/* ACL categories as Redis derives them: from the flags and the command's group. */
-static void cmd_reply_categories(struct client *c, const struct cmd *cmd)
-{
-    const char *cats[8];
-    int n = 0;
-    if (cmd->flags & CMD_WRITE)
-        cats[n++] = "@write";
-    if (cmd->flags & CMD_READONLY)
-        cats[n++] = "@read";
-    if (cmd->flags & CMD_ADMIN) {
-        cats[n++] = "@admin";
-        cats[n++] = "@dangerous";
-    }
-    if (cmd->flags & CMD_PUBSUB)
-        cats[n++] = "@pubsub";
-    if (cmd->flags & CMD_BLOCKING)
-        cats[n++] = "@blocking";
-    static const struct {
-        const char *group;
-        const char *category;
-    } group_categories[] = {
-        {"string", "@string"}, {"generic", "@keyspace"}, {"connection", "@connection"},
-        {"list", "@list"}, {"hash", "@hash"}, {"set", "@set"}, {"sorted-set", "@sortedset"},
-        {"pubsub", "@pubsub"}, {"transactions", "@transaction"},
-    };
-    for (size_t i = 0; i < sizeof group_categories / sizeof group_categories[0]; i++) {
-        if (strcmp(cmd->group, group_categories[i].group) == 0 &&
-            !(strcmp(group_categories[i].category, "@pubsub") == 0 && (cmd->flags & CMD_PUBSUB))) {
-            cats[n++] = group_categories[i].category;
-            break;
-        }
-    }
-    cats[n++] = (cmd->flags & CMD_FAST) ? "@fast" : "@slow";
-    reply_set(c, n);
-    for (int i = 0; i < n; i++)
-        reply_status(c, cats[i]);
-}
-
-/* One key spec: flags, then begin_search at `index`, then find_keys (range or keynum). */
-static void cmd_reply_key_spec(struct client *c, const struct cmd *cmd, int index, bool keynum)
-{
-    reply_map(c, 3);
-    reply_bulk_cstr(c, "flags");
-    reply_set(c, 1);
-    reply_status(c, (cmd->flags & CMD_WRITE) ? "RW" : "RO");
-    reply_bulk_cstr(c, "begin_search");
-    reply_map(c, 2);
-    reply_bulk_cstr(c, "type");
-    reply_bulk_cstr(c, "index");
-    reply_bulk_cstr(c, "spec");
-    reply_map(c, 1);
-    reply_bulk_cstr(c, "index");
-    reply_integer(c, index);
-    reply_bulk_cstr(c, "find_keys");
-    reply_map(c, 2);
-    reply_bulk_cstr(c, "type");
-    reply_bulk_cstr(c, keynum ? "keynum" : "range");
-    reply_bulk_cstr(c, "spec");
-    reply_map(c, 3);
-    if (keynum) {
-        /* The count sits at the search index; keys start right after it. */
-        reply_bulk_cstr(c, "keynumidx");
-        reply_integer(c, 0);
-        reply_bulk_cstr(c, "firstkey");
-        reply_integer(c, 1);
-        reply_bulk_cstr(c, "keystep");
-        reply_integer(c, 1);
-        return;
-    }
-    reply_bulk_cstr(c, "lastkey");
-    reply_integer(c, cmd->last_key < 0 ? cmd->last_key : cmd->last_key - cmd->first_key);
-    reply_bulk_cstr(c, "keystep");
-    reply_integer(c, cmd->key_step);
-    reply_bulk_cstr(c, "limit");
-    reply_integer(c, 0);
-}
-
-static void cmd_reply_key_specs(struct client *c, const struct cmd *cmd)
-{
-    int numkeys_at = CMD_NUMKEYS_INDEX(cmd);
-    reply_array(c, (cmd->first_key > 0) + (numkeys_at > 0));
-    if (cmd->first_key > 0)
-        cmd_reply_key_spec(c, cmd, cmd->first_key, false);
-    if (numkeys_at > 0)
-        cmd_reply_key_spec(c, cmd, numkeys_at, true);
-}
-
 static void cmd_reply_info(struct client *c, const struct cmd *cmd)
 {
     if (!cmd) {
         reply_null_array(c);
         return;
     }
-    reply_array(c, 10);
-    reply_bulk_cstr(c, cmd->fullname);
-    reply_integer(c, cmd->arity);
-    cmd_reply_flags(c, cmd);
-    reply_integer(c, cmd->first_key);
-    reply_integer(c, cmd->last_key);
-    reply_integer(c, cmd->key_step);
-    cmd_reply_categories(c, cmd);
-    reply_set(c, 0); /* tips */
-    cmd_reply_key_specs(c, cmd);
-    reply_array(c, cmd->nsubcmds);
-    for (int i = 0; i < cmd->nsubcmds; i++)
-        cmd_reply_info(c, cmd->subcmds[i]);
+    cmd__info_reply(c, cmd);
 }
 
 void cmd_command(struct client *c)
@@ -319,21 +194,8 @@ static bool cmd_list_match(const struct cmd *cmd, int filter, const struct cmd_a
         return true;
     if (filter == 1) /* PATTERN */
         return glob_match(value->ptr, value->len, cmd->fullname, strlen(cmd->fullname), true);
-    if (filter == 2) { /* ACLCAT */
-        const char *g = cmd->group;
-        const char *cat = strcmp(g, "generic") == 0 ? "keyspace" : g;
-        if (strlen(cat) == value->len && strncasecmp(cat, value->ptr, value->len) == 0)
-            return true;
-        if (value->len == 4 && strncasecmp(value->ptr, "fast", 4) == 0)
-            return cmd->flags & CMD_FAST;
-        if (value->len == 5 && strncasecmp(value->ptr, "write", 5) == 0)
-            return cmd->flags & CMD_WRITE;
-        if (value->len == 4 && strncasecmp(value->ptr, "read", 4) == 0)
-            return cmd->flags & CMD_READONLY;
-        if (value->len == 5 && strncasecmp(value->ptr, "admin", 5) == 0)
-            return cmd->flags & CMD_ADMIN;
-        return false;
-    }
+    if (filter == 2) /* ACLCAT */
+        return cmd__in_acl_category(cmd, value->ptr, value->len);
     return false; /* MODULE: there are no modules */
 }
 

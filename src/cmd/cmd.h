@@ -32,6 +32,9 @@ enum cmd_flag {
     /* A key count at argv[1] or argv[2] followed by that many keys (Redis "movablekeys"). */
     CMD_NUMKEYS_AT_1 = 1 << 19,
     CMD_NUMKEYS_AT_2 = 1 << 20,
+    /* Redis refuses it while a replica loads its RDB asynchronously. ferrite always loads
+     * synchronously, so only COMMAND INFO reads it. */
+    CMD_NO_ASYNC_LOADING = 1 << 21,
 };
 
 /* argv index of the key count of a CMD_NUMKEYS_* command, or 0. */
@@ -41,6 +44,7 @@ enum cmd_flag {
 typedef void cmd_proc(struct client *c);
 
 struct cmd_doc; /* COMMAND DOCS details, private to the cmd module (cmd_docs.c) */
+struct cmd_info; /* COMMAND INFO details, private to the cmd module (cmd_info.c) */
 
 struct cmd {
     const char *name;         /* lowercase; a subcommand's own name ("get") */
@@ -59,6 +63,7 @@ struct cmd {
     struct cmd **subcmds;     /* owned array, NULL-terminated; NULL if none */
     int nsubcmds;
     const struct cmd_doc *doc; /* its row of command_docs.def; NULL if it has none */
+    const struct cmd_info *info; /* ACL categories, tips, key specs (cmd_info.c); never NULL */
     /* Statistics for INFO commandstats; cleared by CONFIG RESETSTAT. */
     long long calls;
     long long usec;

@@ -363,6 +363,7 @@ def test_replica_serve_stale_data_no(servers):
                        "replica-serve-stale-data is set to 'no'[.]$"):
         r.get("x")
     assert r.info("replication")["master_link_status"] == "down"  # INFO is allowed
+    assert r.echo("hi") == b"hi"  # ECHO is flagged stale in Redis 7.0
     assert r.replicaof("no", "one")
 
 
