@@ -549,8 +549,11 @@ void cmd_wait(struct client *c)
         return;
     }
     long long want, timeout;
-    if (num_parse_ll(c->argv[1].ptr, c->argv[1].len, &want) < 0 ||
-        num_parse_ll(c->argv[2].ptr, c->argv[2].len, &timeout) < 0) {
+    if (num_parse_ll(c->argv[1].ptr, c->argv[1].len, &want) < 0) {
+        reply_error_not_int(c);
+        return;
+    }
+    if (num_parse_ll(c->argv[2].ptr, c->argv[2].len, &timeout) < 0) {
         reply_error(c, "ERR timeout is not an integer or out of range");
         return;
     }

@@ -791,3 +791,14 @@ def test_two_replicas_share_one_snapshot(servers, diskless):
     if diskless == "yes":
         assert master.log().count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
     assert int(master.info("stats")["sync_full"]) == 2
+
+
+def test_argument_errors_as_redis(servers):
+    c = servers.start().client()
+    # Each argument of WAIT has its own error, as Redis 7.0 words them.
+    with pytest.raises(redis.ResponseError, match="^value is not an integer or out of range$"):
+        c.execute_command("WAIT", "a", 0)
+    with pytest.raises(redis.ResponseError, match="^timeout is not an integer or out of range$"):
+        c.execute_command("WAIT", 0, "a")
+    with pytest.raises(redis.ResponseError, match="^timeout is negative$"):
+        c.execute_command("WAIT", 0, -1)
