@@ -56,7 +56,7 @@ static void repl_flush_pending(struct repl_replica *r)
 
 static void repl_replica_online(struct repl_replica *r)
 {
-    char name[96];
+    char name[REPL_NAME_LEN];
     ev_del(srv.loop, r->c->fd, EV_WRITABLE);
     r->state = REPL_ONLINE;
     r->ack_ms = server_unix_ms();
@@ -224,7 +224,7 @@ static void repl_drop_unfinished(struct repl_replica *r, void *arg)
 {
     bool diskless = *(bool *)arg;
     if (r->diskless == diskless && (r->state == REPL_WAIT_BGSAVE_END || r->state == REPL_SEND_BULK)) {
-        char name[96];
+        char name[REPL_NAME_LEN];
         log_msg(LOG_WARNING, "SYNC failed. BGSAVE child returned an error; dropping replica %s",
                 repl_replica_name(r, name, sizeof name));
         client_free(r->c);
@@ -335,7 +335,7 @@ static void repl_send_file(struct repl_replica *r, void *arg)
     bool ok = *(bool *)arg;
     if (r->diskless || r->state != REPL_WAIT_BGSAVE_END)
         return;
-    char name[96];
+    char name[REPL_NAME_LEN];
     repl_replica_name(r, name, sizeof name);
     int fd = ok ? open(srv.cfg.dbfilename, O_RDONLY | O_CLOEXEC) : -1;
     struct stat st;
@@ -367,7 +367,7 @@ static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *repli
                              const struct cmd_arg *offset)
 {
     long long from;
-    char name[96];
+    char name[REPL_NAME_LEN];
     repl_replica_name(r, name, sizeof name);
     if (num_parse_ll(offset->ptr, offset->len, &from) < 0)
         return false;
@@ -434,7 +434,7 @@ static void repl_sync(struct client *c, bool psync)
         return;
     }
     struct repl_replica *r = repl_replica_of(c);
-    char name[96];
+    char name[REPL_NAME_LEN];
     log_msg(LOG_NOTICE, "Replica %s asks for synchronization", repl_replica_name(r, name, sizeof name));
     c->flags |= CLIENT_REPLICA;
     r->ack_ms = server_unix_ms();
@@ -597,7 +597,7 @@ void repl_client_freed(struct client *c)
         if (*link == r) {
             *link = r->next;
             repl.nreplicas--;
-            char name[96];
+            char name[REPL_NAME_LEN];
             log_msg(LOG_NOTICE, "Connection with replica %s lost.",
                     repl_replica_name(r, name, sizeof name));
             break;
@@ -623,7 +623,7 @@ void repl__disconnect_replicas(void)
 static void repl_replica_second(struct repl_replica *r, void *arg)
 {
     long long now = *(long long *)arg;
-    char name[96];
+    char name[REPL_NAME_LEN];
     bool awaiting_snapshot = r->state == REPL_WAIT_BGSAVE_START ||
                              (r->state == REPL_WAIT_BGSAVE_END && !r->diskless);
     if (awaiting_snapshot) {

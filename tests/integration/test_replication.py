@@ -802,3 +802,9 @@ def test_argument_errors_as_redis(servers):
         c.execute_command("WAIT", 0, "a")
     with pytest.raises(redis.ResponseError, match="^timeout is negative$"):
         c.execute_command("WAIT", 0, -1)
+    # An announced address may be a long host name: up to 255 bytes, as in Redis.
+    assert c.execute_command("REPLCONF", "ip-address", "h" * 255) == b"OK"
+    with pytest.raises(redis.ResponseError,
+                       match="^REPLCONF ip-address provided by replica instance is too long: "
+                             "256 bytes$"):
+        c.execute_command("REPLCONF", "ip-address", "h" * 256)
