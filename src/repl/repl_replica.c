@@ -34,6 +34,10 @@ enum repl_step {
     REPL_STEP_PAYLOAD,
 };
 
+/* The longest handshake reply line taken from a master; a peer that sends more without a
+ * newline is not one (or is broken), and must not grow our buffer without end. */
+#define REPL_LINE_MAX 4096
+
 static enum repl_step repl_step;
 static int repl_conf_left;
 static long long repl_last_connect_ms;
@@ -489,8 +493,12 @@ static void repl_on_readable(struct ev_loop *loop, int fd, void *data, int mask)
         }
         char *start = repl.rbuf.data + repl.rpos;
         char *nl = memchr(start, '\n', repl.rbuf.len - repl.rpos);
-        if (!nl)
+        if (!nl) {
+            if (repl.rbuf.len - repl.rpos > REPL_LINE_MAX)
+                repl_fail("Bad protocol from MASTER: a reply line longer than "
+                          "4096 bytes");
             break;
+        }
         repl.rpos += (size_t)(nl - start) + 1;
         if (nl > start && nl[-1] == '\r')
             nl--;

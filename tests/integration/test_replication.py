@@ -808,3 +808,25 @@ def test_argument_errors_as_redis(servers):
                        match="^REPLCONF ip-address provided by replica instance is too long: "
                              "256 bytes$"):
         c.execute_command("REPLCONF", "ip-address", "h" * 256)
+
+
+def test_endless_handshake_line_from_master_is_refused(servers):
+    """A peer that never ends its reply line is no master: the replica drops the link
+    instead of buffering without bound, and tries again."""
+    fake = FakeMaster()
+    replica = servers.start()
+    try:
+        replica.client().replicaof("127.0.0.1", fake.port)
+        conn = fake.accept()
+        fake.handshake(conn)
+        try:
+            conn.sock.sendall(b"+" + b"x" * (1024 * 1024))
+        except OSError:
+            pass  # the replica may hang up before taking it all
+        wait_until(lambda: log_has(replica, "Bad protocol from MASTER: a reply line longer"),
+                   10, message="line refused")
+        conn.close()
+        fake.accept().close()  # it reconnects
+        assert replica.client().ping()
+    finally:
+        fake.close()
