@@ -22,6 +22,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "repl_private.h"
 
 /* A diskless transfer stops reading the child's pipe while a replica has this much unsent:
@@ -261,7 +262,7 @@ static int repl_start_diskless(void)
     if (pipe(fds) < 0)
         return -1;
     char mark[REPL_ID_LEN + 1];
-    repl__random_id(mark);
+    rand_hex(mark, REPL_ID_LEN);
     pid_t pid = child_fork(CHILD_REPL, repl_diskless_done);
     if (pid == 0) {
         close(fds[0]);
@@ -456,7 +457,7 @@ static void repl_sync(struct client *c, bool psync)
     c->flags |= CLIENT_REPLY_OFF; /* the socket carries the snapshot until it is online */
     if (!repl.backlog) {
         /* A new history starts with the first replica: new ID, no previous one. */
-        repl__random_id(repl.replid);
+        rand_hex(repl.replid, REPL_ID_LEN);
         memset(repl.replid2, '0', REPL_ID_LEN);
         repl.second_offset = -1;
         repl__backlog_create();

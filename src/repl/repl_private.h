@@ -101,8 +101,6 @@ struct repl_state {
 
 extern struct repl_state repl;
 
-/* repl.c */
-void repl__random_id(char *out);
 /* repl_backlog.c */
 void repl__backlog_create(void);
 void repl__backlog_free(void);

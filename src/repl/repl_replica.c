@@ -23,6 +23,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "repl_private.h"
 
 /* Handshake steps: the reply awaited. */
@@ -546,7 +547,7 @@ void repl__unset_master(void)
     /* A new history continues the old one, which replicas may still ask for by replid2. */
     memcpy(repl.replid2, repl.replid, REPL_ID_LEN + 1);
     repl.second_offset = repl.offset + 1;
-    repl__random_id(repl.replid);
+    rand_hex(repl.replid, REPL_ID_LEN);
     log_msg(LOG_NOTICE, "Setting secondary replication ID to %s, valid up to offset: %lld. "
             "New replication ID is %s", repl.replid2, repl.second_offset, repl.replid);
     repl__disconnect_replicas();
