@@ -76,14 +76,22 @@ static void repl_replica_online(struct repl_replica *r)
 
 static void repl_pipe_on_readable(struct ev_loop *loop, int fd, void *data, int mask);
 
+/* True while a replica of the diskless transfer has too much unsent to read on. */
+static bool repl_pipe_backed_up(void)
+{
+    for (struct repl_replica *r = repl.replicas; r; r = r->next)
+        if (r->diskless && r->state == REPL_SEND_BULK &&
+            r->xfer.len - r->xfer_pos > REPL_XFER_HIGH_WATER)
+            return true;
+    return false;
+}
+
 /* Reads the diskless child's pipe again once no replica is behind by much. */
 static void repl_pipe_resume(void)
 {
-    if (repl.child_pipe < 0 || (ev_mask(srv.loop, repl.child_pipe) & EV_READABLE))
+    if (repl.child_pipe < 0 || (ev_mask(srv.loop, repl.child_pipe) & EV_READABLE) ||
+        repl_pipe_backed_up())
         return;
-    for (struct repl_replica *r = repl.replicas; r; r = r->next)
-        if (r->diskless && r->state == REPL_SEND_BULK && r->xfer.len - r->xfer_pos > REPL_XFER_HIGH_WATER)
-            return;
     ev_add(srv.loop, repl.child_pipe, EV_READABLE, repl_pipe_on_readable, NULL);
 }
 
@@ -212,13 +220,8 @@ static void repl_pipe_on_readable(struct ev_loop *loop, int fd, void *data, int 
     }
     struct repl_chunk ch = {buf, (size_t)n};
     repl_each_replica(repl_relay_chunk, &ch);
-    for (struct repl_replica *r = repl.replicas; r; r = r->next) {
-        if (r->diskless && r->state == REPL_SEND_BULK &&
-            r->xfer.len - r->xfer_pos > REPL_XFER_HIGH_WATER) {
-            ev_del(srv.loop, fd, EV_READABLE);
-            break;
-        }
-    }
+    if (repl_pipe_backed_up())
+        ev_del(srv.loop, fd, EV_READABLE);
 }
 
 static void repl_drop_unfinished(struct repl_replica *r, void *arg)
