@@ -60,7 +60,10 @@ void repl_feed(int dbid, int argc, const struct cmd_arg *argv)
 {
     if (repl_is_replica() || !repl.backlog)
         return;
-    struct sbuf out = SBUF_INIT;
+    /* Runs for every write: the encoding buffer is kept between calls (unless a big value
+     * grew it), so a write costs no allocation here. */
+    static struct sbuf out;
+    out.len = 0;
     if (repl.stream_db != dbid) {
         char num[NUM_LL_STR_MAX];
         size_t n = num_ll_to_str(num, dbid);
@@ -70,7 +73,8 @@ void repl_feed(int dbid, int argc, const struct cmd_arg *argv)
     }
     propagate_encode(&out, argc, argv);
     repl__stream_append(out.data, out.len);
-    sbuf_free(&out);
+    if (out.cap > REPL_CHUNK)
+        sbuf_free(&out);
 }
 
 bool repl_check_command_or_reply(struct client *c, const struct cmd *cmd)
