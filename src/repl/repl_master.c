@@ -386,8 +386,8 @@ static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *repli
             log_msg(LOG_NOTICE, "Full resync requested by replica %s", name);
         return false;
     }
-    long long first = repl.offset - repl.backlog_histlen + 1;
-    if (!repl.backlog || from < first || from > repl.offset + 1) {
+    struct sbuf hist = SBUF_INIT;
+    if (repl__backlog_copy(from, &hist) < 0) {
         log_msg(LOG_NOTICE, "Unable to partial resync with replica %s for lack of backlog "
                 "(Replica request was: %lld).", name, from);
         return false;
@@ -398,8 +398,6 @@ static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *repli
     int n = r->capa_psync2 ? snprintf(line, sizeof line, "+CONTINUE %s\r\n", repl.replid)
                            : snprintf(line, sizeof line, "+CONTINUE\r\n");
     reply_raw(r->c, line, (size_t)n);
-    struct sbuf hist = SBUF_INIT;
-    repl__backlog_copy(from, &hist);
     if (hist.len)
         reply_raw(r->c, hist.data, hist.len);
     log_msg(LOG_NOTICE, "Partial resynchronization request from %s accepted. Sending %zu "

@@ -107,8 +107,9 @@ void repl__backlog_free(void);
 void repl__backlog_resize(long long size);
 /* Appends stream bytes: backlog, offset and every replica. */
 void repl__stream_append(const char *data, size_t len);
-/* Copies the backlog from stream offset `from` (inclusive, 1-based as PSYNC's) into out. */
-void repl__backlog_copy(long long from, struct sbuf *out);
+/* Copies the backlog from stream offset `from` (inclusive, 1-based as PSYNC's) into out;
+ * -1 (nothing copied) when the backlog no longer, or never, held that offset. */
+int repl__backlog_copy(long long from, struct sbuf *out);
 /* repl_master.c */
 void repl__disconnect_replicas(void);
 void repl__master_cron(void);
