@@ -368,13 +368,10 @@ void repl_rdb_saved(bool ok)
 /* The replica asked to continue at `from` of the history `replid`: possible when that is
  * our history (or the previous one, up to where it ended) and the backlog still has it. */
 static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *replid,
-                             const struct cmd_arg *offset)
+                             long long from)
 {
-    long long from;
     char name[REPL_NAME_LEN];
     repl_replica_name(r, name, sizeof name);
-    if (num_parse_ll(offset->ptr, offset->len, &from) < 0)
-        return false;
     bool ours = strcasecmp(replid->ptr, repl.replid) == 0;
     bool previous = strcasecmp(replid->ptr, repl.replid2) == 0 && from <= repl.second_offset;
     if (!ours && !previous) {
@@ -438,6 +435,13 @@ static void repl_sync(struct client *c, bool psync)
     struct repl_replica *r = repl_replica_of(c);
     char name[REPL_NAME_LEN];
     log_msg(LOG_NOTICE, "Replica %s asks for synchronization", repl_replica_name(r, name, sizeof name));
+    long long from = 0;
+    if (psync && num_parse_ll(c->argv[2].ptr, c->argv[2].len, &from) < 0) {
+        /* As Redis: an error, and the client stays an ordinary one. */
+        log_msg(LOG_WARNING, "Replica %s asks for synchronization but with a wrong offset", name);
+        reply_error_not_int(c);
+        return;
+    }
     c->flags |= CLIENT_REPLICA;
     r->ack_ms = server_unix_ms();
     r->pre_psync = !psync;
@@ -447,7 +451,7 @@ static void repl_sync(struct client *c, bool psync)
     *tail = r; /* in arrival order, as INFO lists them */
     repl.nreplicas++;
     if (psync) {
-        if (repl_try_partial(r, &c->argv[1], &c->argv[2])) {
+        if (repl_try_partial(r, &c->argv[1], from)) {
             srv.stats.sync_partial_ok++;
             return;
         }

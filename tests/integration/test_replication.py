@@ -830,3 +830,12 @@ def test_endless_handshake_line_from_master_is_refused(servers):
         assert replica.client().ping()
     finally:
         fake.close()
+
+
+def test_psync_with_a_bad_offset_is_an_error_not_a_sync(servers):
+    master = servers.start()
+    c = RawClient(master.port)
+    assert c.call_raw("PSYNC", "?", "abc") == b"-ERR value is not an integer or out of range\r\n"
+    # Still an ordinary client: no snapshot follows, and it is nobody's replica.
+    assert c.call_raw("PING") == b"+PONG\r\n"
+    assert master.info("replication")["connected_slaves"] == "0"
