@@ -2,7 +2,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "../proto/reply.h"
 #include "../repl/repl.h"
 #include "../util/mem.h"
+#include "../util/rand.h"
 #include "../util/sbuf.h"
 #include "child.h"
 #include "config.h"
@@ -276,34 +276,15 @@ static void server_before_sleep(struct ev_loop *loop, void *data)
 
 /* ---- start and stop ---- */
 
-static void server_random_bytes(unsigned char *buf, size_t len)
-{
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, len) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n != (ssize_t)len) {
-        /* No urandom: fall back to time and pid, still different per start. */
-        long long seed = server_unix_us() ^ ((long long)getpid() << 16);
-        for (size_t i = 0; i < len; i++) {
-            seed = seed * 6364136223846793005LL + 1442695040888963407LL;
-            buf[i] = (unsigned char)(seed >> 33);
-        }
-    }
-}
-
 int server_init(void)
 {
     char err[512];
     server_setup_signals();
     uint8_t seed[16];
-    server_random_bytes(seed, sizeof seed);
+    rand_bytes(seed, sizeof seed);
     dict_set_seed(seed);
     srandom((unsigned)(seed[0] | seed[1] << 8 | seed[2] << 16));
-    unsigned char id[20];
-    server_random_bytes(id, sizeof id);
-    for (int i = 0; i < 20; i++)
-        snprintf(srv.run_id + 2 * i, 3, "%02x", id[i]);
+    rand_hex(srv.run_id, sizeof srv.run_id - 1);
     srv.start_ms = server_unix_ms();
     srv.last_save = srv.start_ms / 1000;
     srv.last_bgsave_secs = -1;

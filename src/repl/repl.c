@@ -1,11 +1,8 @@
 /* The replication state both roles share, and what the rest of the server asks of it:
  * propagation into the stream, command admission, INFO replication, ROLE, REPLICAOF. */
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "../cmd/cmd.h"
 #include "../core/log.h"
@@ -17,6 +14,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "repl_private.h"
 
 struct repl_state repl = {
@@ -27,26 +25,9 @@ struct repl_state repl = {
     .xfer_fd = -1,
 };
 
-void repl__random_id(char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char raw[REPL_ID_LEN / 2];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
-    if (fd >= 0)
-        close(fd);
-    for (size_t i = 0; i < sizeof raw; i++) {
-        /* Without urandom, random() (seeded at start-up) still differs per start. */
-        unsigned char b = n == (ssize_t)sizeof raw ? raw[i] : (unsigned char)random();
-        out[2 * i] = hex[b >> 4];
-        out[2 * i + 1] = hex[b & 15];
-    }
-    out[REPL_ID_LEN] = '\0';
-}
-
 void repl_init(void)
 {
-    repl__random_id(repl.replid);
+    rand_hex(repl.replid, REPL_ID_LEN);
     memset(repl.replid2, '0', REPL_ID_LEN);
     repl.replid2[REPL_ID_LEN] = '\0';
     const struct rdb_repl_info *ri = rdb_loaded_repl_info();

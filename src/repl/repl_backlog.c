@@ -65,11 +65,11 @@ static void repl_backlog_append(const char *data, size_t len)
         repl.backlog_histlen = repl.backlog_size;
 }
 
-void repl__backlog_copy(long long from, struct sbuf *out)
+int repl__backlog_copy(long long from, struct sbuf *out)
 {
     long long first = repl.offset - repl.backlog_histlen + 1;
     if (!repl.backlog || from < first || from > repl.offset + 1)
-        return;
+        return -1;
     long long skip = from - first;
     long long len = repl.backlog_histlen - skip;
     long long start = (repl.backlog_idx - repl.backlog_histlen + skip + 2 * repl.backlog_size) %
@@ -80,6 +80,7 @@ void repl__backlog_copy(long long from, struct sbuf *out)
         start = (start + n) % repl.backlog_size;
         len -= n;
     }
+    return 0;
 }
 
 /* A replica past client-output-buffer-limit's hard limit while its snapshot is still being

@@ -22,6 +22,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "repl_private.h"
 
 /* A diskless transfer stops reading the child's pipe while a replica has this much unsent:
@@ -56,7 +57,7 @@ static void repl_flush_pending(struct repl_replica *r)
 
 static void repl_replica_online(struct repl_replica *r)
 {
-    char name[96];
+    char name[REPL_NAME_LEN];
     ev_del(srv.loop, r->c->fd, EV_WRITABLE);
     r->state = REPL_ONLINE;
     r->ack_ms = server_unix_ms();
@@ -75,14 +76,22 @@ static void repl_replica_online(struct repl_replica *r)
 
 static void repl_pipe_on_readable(struct ev_loop *loop, int fd, void *data, int mask);
 
+/* True while a replica of the diskless transfer has too much unsent to read on. */
+static bool repl_pipe_backed_up(void)
+{
+    for (struct repl_replica *r = repl.replicas; r; r = r->next)
+        if (r->diskless && r->state == REPL_SEND_BULK &&
+            r->xfer.len - r->xfer_pos > REPL_XFER_HIGH_WATER)
+            return true;
+    return false;
+}
+
 /* Reads the diskless child's pipe again once no replica is behind by much. */
 static void repl_pipe_resume(void)
 {
-    if (repl.child_pipe < 0 || (ev_mask(srv.loop, repl.child_pipe) & EV_READABLE))
+    if (repl.child_pipe < 0 || (ev_mask(srv.loop, repl.child_pipe) & EV_READABLE) ||
+        repl_pipe_backed_up())
         return;
-    for (struct repl_replica *r = repl.replicas; r; r = r->next)
-        if (r->diskless && r->state == REPL_SEND_BULK && r->xfer.len - r->xfer_pos > REPL_XFER_HIGH_WATER)
-            return;
     ev_add(srv.loop, repl.child_pipe, EV_READABLE, repl_pipe_on_readable, NULL);
 }
 
@@ -211,20 +220,15 @@ static void repl_pipe_on_readable(struct ev_loop *loop, int fd, void *data, int 
     }
     struct repl_chunk ch = {buf, (size_t)n};
     repl_each_replica(repl_relay_chunk, &ch);
-    for (struct repl_replica *r = repl.replicas; r; r = r->next) {
-        if (r->diskless && r->state == REPL_SEND_BULK &&
-            r->xfer.len - r->xfer_pos > REPL_XFER_HIGH_WATER) {
-            ev_del(srv.loop, fd, EV_READABLE);
-            break;
-        }
-    }
+    if (repl_pipe_backed_up())
+        ev_del(srv.loop, fd, EV_READABLE);
 }
 
 static void repl_drop_unfinished(struct repl_replica *r, void *arg)
 {
     bool diskless = *(bool *)arg;
     if (r->diskless == diskless && (r->state == REPL_WAIT_BGSAVE_END || r->state == REPL_SEND_BULK)) {
-        char name[96];
+        char name[REPL_NAME_LEN];
         log_msg(LOG_WARNING, "SYNC failed. BGSAVE child returned an error; dropping replica %s",
                 repl_replica_name(r, name, sizeof name));
         client_free(r->c);
@@ -261,7 +265,7 @@ static int repl_start_diskless(void)
     if (pipe(fds) < 0)
         return -1;
     char mark[REPL_ID_LEN + 1];
-    repl__random_id(mark);
+    rand_hex(mark, REPL_ID_LEN);
     pid_t pid = child_fork(CHILD_REPL, repl_diskless_done);
     if (pid == 0) {
         close(fds[0]);
@@ -335,7 +339,7 @@ static void repl_send_file(struct repl_replica *r, void *arg)
     bool ok = *(bool *)arg;
     if (r->diskless || r->state != REPL_WAIT_BGSAVE_END)
         return;
-    char name[96];
+    char name[REPL_NAME_LEN];
     repl_replica_name(r, name, sizeof name);
     int fd = ok ? open(srv.cfg.dbfilename, O_RDONLY | O_CLOEXEC) : -1;
     struct stat st;
@@ -364,13 +368,10 @@ void repl_rdb_saved(bool ok)
 /* The replica asked to continue at `from` of the history `replid`: possible when that is
  * our history (or the previous one, up to where it ended) and the backlog still has it. */
 static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *replid,
-                             const struct cmd_arg *offset)
+                             long long from)
 {
-    long long from;
-    char name[96];
+    char name[REPL_NAME_LEN];
     repl_replica_name(r, name, sizeof name);
-    if (num_parse_ll(offset->ptr, offset->len, &from) < 0)
-        return false;
     bool ours = strcasecmp(replid->ptr, repl.replid) == 0;
     bool previous = strcasecmp(replid->ptr, repl.replid2) == 0 && from <= repl.second_offset;
     if (!ours && !previous) {
@@ -382,8 +383,8 @@ static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *repli
             log_msg(LOG_NOTICE, "Full resync requested by replica %s", name);
         return false;
     }
-    long long first = repl.offset - repl.backlog_histlen + 1;
-    if (!repl.backlog || from < first || from > repl.offset + 1) {
+    struct sbuf hist = SBUF_INIT;
+    if (repl__backlog_copy(from, &hist) < 0) {
         log_msg(LOG_NOTICE, "Unable to partial resync with replica %s for lack of backlog "
                 "(Replica request was: %lld).", name, from);
         return false;
@@ -394,8 +395,6 @@ static bool repl_try_partial(struct repl_replica *r, const struct cmd_arg *repli
     int n = r->capa_psync2 ? snprintf(line, sizeof line, "+CONTINUE %s\r\n", repl.replid)
                            : snprintf(line, sizeof line, "+CONTINUE\r\n");
     reply_raw(r->c, line, (size_t)n);
-    struct sbuf hist = SBUF_INIT;
-    repl__backlog_copy(from, &hist);
     if (hist.len)
         reply_raw(r->c, hist.data, hist.len);
     log_msg(LOG_NOTICE, "Partial resynchronization request from %s accepted. Sending %zu "
@@ -434,8 +433,15 @@ static void repl_sync(struct client *c, bool psync)
         return;
     }
     struct repl_replica *r = repl_replica_of(c);
-    char name[96];
+    char name[REPL_NAME_LEN];
     log_msg(LOG_NOTICE, "Replica %s asks for synchronization", repl_replica_name(r, name, sizeof name));
+    long long from = 0;
+    if (psync && num_parse_ll(c->argv[2].ptr, c->argv[2].len, &from) < 0) {
+        /* As Redis: an error, and the client stays an ordinary one. */
+        log_msg(LOG_WARNING, "Replica %s asks for synchronization but with a wrong offset", name);
+        reply_error_not_int(c);
+        return;
+    }
     c->flags |= CLIENT_REPLICA;
     r->ack_ms = server_unix_ms();
     r->pre_psync = !psync;
@@ -445,7 +451,7 @@ static void repl_sync(struct client *c, bool psync)
     *tail = r; /* in arrival order, as INFO lists them */
     repl.nreplicas++;
     if (psync) {
-        if (repl_try_partial(r, &c->argv[1], &c->argv[2])) {
+        if (repl_try_partial(r, &c->argv[1], from)) {
             srv.stats.sync_partial_ok++;
             return;
         }
@@ -456,7 +462,7 @@ static void repl_sync(struct client *c, bool psync)
     c->flags |= CLIENT_REPLY_OFF; /* the socket carries the snapshot until it is online */
     if (!repl.backlog) {
         /* A new history starts with the first replica: new ID, no previous one. */
-        repl__random_id(repl.replid);
+        rand_hex(repl.replid, REPL_ID_LEN);
         memset(repl.replid2, '0', REPL_ID_LEN);
         repl.second_offset = -1;
         repl__backlog_create();
@@ -549,8 +555,11 @@ void cmd_wait(struct client *c)
         return;
     }
     long long want, timeout;
-    if (num_parse_ll(c->argv[1].ptr, c->argv[1].len, &want) < 0 ||
-        num_parse_ll(c->argv[2].ptr, c->argv[2].len, &timeout) < 0) {
+    if (num_parse_ll(c->argv[1].ptr, c->argv[1].len, &want) < 0) {
+        reply_error_not_int(c);
+        return;
+    }
+    if (num_parse_ll(c->argv[2].ptr, c->argv[2].len, &timeout) < 0) {
         reply_error(c, "ERR timeout is not an integer or out of range");
         return;
     }
@@ -594,7 +603,7 @@ void repl_client_freed(struct client *c)
         if (*link == r) {
             *link = r->next;
             repl.nreplicas--;
-            char name[96];
+            char name[REPL_NAME_LEN];
             log_msg(LOG_NOTICE, "Connection with replica %s lost.",
                     repl_replica_name(r, name, sizeof name));
             break;
@@ -620,7 +629,7 @@ void repl__disconnect_replicas(void)
 static void repl_replica_second(struct repl_replica *r, void *arg)
 {
     long long now = *(long long *)arg;
-    char name[96];
+    char name[REPL_NAME_LEN];
     bool awaiting_snapshot = r->state == REPL_WAIT_BGSAVE_START ||
                              (r->state == REPL_WAIT_BGSAVE_END && !r->diskless);
     if (awaiting_snapshot) {

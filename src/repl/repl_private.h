@@ -11,6 +11,10 @@
 
 #define REPL_ID_LEN 40
 #define REPL_CHUNK (64 * 1024)
+/* A replica's announced address: shorter than this, as Redis's NET_HOST_STR_LEN. */
+#define REPL_IP_LEN 256
+/* "ip:port", for log lines. */
+#define REPL_NAME_LEN (REPL_IP_LEN + 8)
 
 /* A replica's progress through a full synchronisation, as Redis names them in INFO. */
 enum repl_replica_state {
@@ -30,7 +34,7 @@ struct repl_replica {
     bool pre_psync;          /* came with SYNC: no +FULLRESYNC line, never ACKs */
     bool await_first_ack;    /* diskless: the stream waits until it loaded the snapshot */
     int listening_port;      /* REPLCONF listening-port, 0 if not told */
-    char ip[64];             /* REPLCONF ip-address, or the peer address */
+    char ip[REPL_IP_LEN];    /* REPLCONF ip-address, or the peer address */
     long long ack_off;       /* last REPLCONF ACK offset */
     long long ack_ms;        /* unix ms of the last ACK (or of going online) */
     long long wait_since_ms; /* when it started waiting for a snapshot */
@@ -97,16 +101,15 @@ struct repl_state {
 
 extern struct repl_state repl;
 
-/* repl.c */
-void repl__random_id(char *out);
 /* repl_backlog.c */
 void repl__backlog_create(void);
 void repl__backlog_free(void);
 void repl__backlog_resize(long long size);
 /* Appends stream bytes: backlog, offset and every replica. */
 void repl__stream_append(const char *data, size_t len);
-/* Copies the backlog from stream offset `from` (inclusive, 1-based as PSYNC's) into out. */
-void repl__backlog_copy(long long from, struct sbuf *out);
+/* Copies the backlog from stream offset `from` (inclusive, 1-based as PSYNC's) into out;
+ * -1 (nothing copied) when the backlog no longer, or never, held that offset. */
+int repl__backlog_copy(long long from, struct sbuf *out);
 /* repl_master.c */
 void repl__disconnect_replicas(void);
 void repl__master_cron(void);

@@ -23,6 +23,7 @@
 #include "../proto/reply.h"
 #include "../util/mem.h"
 #include "../util/num.h"
+#include "../util/rand.h"
 #include "repl_private.h"
 
 /* Handshake steps: the reply awaited. */
@@ -33,6 +34,10 @@ enum repl_step {
     REPL_STEP_HEADER,   /* $<len> or $EOF:<mark> of the snapshot */
     REPL_STEP_PAYLOAD,
 };
+
+/* The longest handshake reply line taken from a master; a peer that sends more without a
+ * newline is not one (or is broken), and must not grow our buffer without end. */
+#define REPL_LINE_MAX 4096
 
 static enum repl_step repl_step;
 static int repl_conf_left;
@@ -489,8 +494,12 @@ static void repl_on_readable(struct ev_loop *loop, int fd, void *data, int mask)
         }
         char *start = repl.rbuf.data + repl.rpos;
         char *nl = memchr(start, '\n', repl.rbuf.len - repl.rpos);
-        if (!nl)
+        if (!nl) {
+            if (repl.rbuf.len - repl.rpos > REPL_LINE_MAX)
+                repl_fail("Bad protocol from MASTER: a reply line longer than "
+                          "4096 bytes");
             break;
+        }
         repl.rpos += (size_t)(nl - start) + 1;
         if (nl > start && nl[-1] == '\r')
             nl--;
@@ -538,7 +547,7 @@ void repl__unset_master(void)
     /* A new history continues the old one, which replicas may still ask for by replid2. */
     memcpy(repl.replid2, repl.replid, REPL_ID_LEN + 1);
     repl.second_offset = repl.offset + 1;
-    repl__random_id(repl.replid);
+    rand_hex(repl.replid, REPL_ID_LEN);
     log_msg(LOG_NOTICE, "Setting secondary replication ID to %s, valid up to offset: %lld. "
             "New replication ID is %s", repl.replid2, repl.second_offset, repl.replid);
     repl__disconnect_replicas();

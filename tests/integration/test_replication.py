@@ -792,3 +792,51 @@ def test_two_replicas_share_one_snapshot(servers, diskless):
     if diskless == "yes":
         assert master.log().count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
     assert int(master.info("stats")["sync_full"]) == 2
+
+
+def test_argument_errors_as_redis(servers):
+    c = servers.start().client()
+    # Each argument of WAIT has its own error, as Redis 7.0 words them.
+    with pytest.raises(redis.ResponseError, match="^value is not an integer or out of range$"):
+        c.execute_command("WAIT", "a", 0)
+    with pytest.raises(redis.ResponseError, match="^timeout is not an integer or out of range$"):
+        c.execute_command("WAIT", 0, "a")
+    with pytest.raises(redis.ResponseError, match="^timeout is negative$"):
+        c.execute_command("WAIT", 0, -1)
+    # An announced address may be a long host name: up to 255 bytes, as in Redis.
+    assert c.execute_command("REPLCONF", "ip-address", "h" * 255) == b"OK"
+    with pytest.raises(redis.ResponseError,
+                       match="^REPLCONF ip-address provided by replica instance is too long: "
+                             "256 bytes$"):
+        c.execute_command("REPLCONF", "ip-address", "h" * 256)
+
+
+def test_endless_handshake_line_from_master_is_refused(servers):
+    """A peer that never ends its reply line is no master: the replica drops the link
+    instead of buffering without bound, and tries again."""
+    fake = FakeMaster()
+    replica = servers.start()
+    try:
+        replica.client().replicaof("127.0.0.1", fake.port)
+        conn = fake.accept()
+        fake.handshake(conn)
+        try:
+            conn.sock.sendall(b"+" + b"x" * (1024 * 1024))
+        except OSError:
+            pass  # the replica may hang up before taking it all
+        wait_until(lambda: log_has(replica, "Bad protocol from MASTER: a reply line longer"),
+                   10, message="line refused")
+        conn.close()
+        fake.accept().close()  # it reconnects
+        assert replica.client().ping()
+    finally:
+        fake.close()
+
+
+def test_psync_with_a_bad_offset_is_an_error_not_a_sync(servers):
+    master = servers.start()
+    c = RawClient(master.port)
+    assert c.call_raw("PSYNC", "?", "abc") == b"-ERR value is not an integer or out of range\r\n"
+    # Still an ordinary client: no snapshot follows, and it is nobody's replica.
+    assert c.call_raw("PING") == b"+PONG\r\n"
+    assert master.info("replication")["connected_slaves"] == "0"
