@@ -1,5 +1,6 @@
-/* rand: random picks for commands and sampling (SRANDMEMBER, HRANDFIELD, eviction...), from
- * the libc generator that server start-up seeds. Not for secrets. */
+/* rand: random picks for commands and sampling (SRANDMEMBER, HRANDFIELD, eviction...) from
+ * the libc generator that start-up seeds, and unpredictable bytes from /dev/urandom for that
+ * seed and for IDs. Not for secrets. */
 #ifndef FERRITE_RAND_H
 #define FERRITE_RAND_H
 
